@@ -1,0 +1,170 @@
+"""``TogglClient``: configuration, lifetime, and the endpoint namespaces."""
+
+from __future__ import annotations
+
+import warnings
+from types import TracebackType
+
+import aiohttp
+
+from .auth import Api, Credentials
+from .errors import ConfigurationError
+from .limits import Quota
+from .resources import FocusResource, MeResource, TimeEntriesResource
+from .retry import RetryPolicy
+from .transport import DEFAULT_USER_AGENT, Transport
+
+__all__ = [
+    "DEFAULT_FOCUS_URL",
+    "DEFAULT_REPORTS_URL",
+    "DEFAULT_TRACK_URL",
+    "TogglClient",
+]
+
+DEFAULT_TRACK_URL = "https://api.track.toggl.com/api/v9"
+DEFAULT_REPORTS_URL = "https://api.track.toggl.com/reports/api/v3"
+DEFAULT_FOCUS_URL = "https://focus.toggl.com/api"
+
+
+def _check_url(name: str, url: str) -> str:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"{name} must be an http(s) URL prefix, got {url!r}")
+    return url
+
+
+class TogglClient:
+    """An asyncio client for Toggl Track v9, Reports v3 and Focus.
+
+    Use it as ``async with TogglClient(api_token=...) as toggl:`` (or call
+    :meth:`aclose`). Credentials come from the arguments or from ``TOGGL_API_TOKEN`` /
+    ``TOGGL_FOCUS_API_KEY``; the client refuses to start without any. One pooled aiohttp
+    session serves every call (pass ``session=`` to share yours: it is then never closed
+    here); ``max_concurrency`` bounds requests in flight, ``rate_limit`` spaces them
+    (requests per second), ``retry`` decides what is retried and whether to wait for the
+    hourly quota.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_token: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        focus_api_key: str | None = None,
+        track_base_url: str = DEFAULT_TRACK_URL,
+        reports_base_url: str = DEFAULT_REPORTS_URL,
+        focus_base_url: str = DEFAULT_FOCUS_URL,
+        timeout: float = 30.0,
+        max_connections: int | None = None,
+        max_concurrency: int = 10,
+        rate_limit: float | None = None,
+        retry: RetryPolicy | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self._credentials = Credentials(
+            api_token=api_token, email=email, password=password, focus_api_key=focus_api_key
+        )
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+            raise ConfigurationError(f"max_concurrency must be an int, got {max_concurrency!r}")
+        if max_concurrency < 1:
+            raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        connections = max_concurrency if max_connections is None else max_connections
+        if isinstance(connections, bool) or not isinstance(connections, int) or connections < 1:
+            raise ConfigurationError(f"max_connections must be an int >= 1, got {connections!r}")
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ConfigurationError(
+                f"timeout must be a positive number of seconds, got {timeout!r}"
+            )
+        if rate_limit is not None and not rate_limit > 0:
+            raise ConfigurationError(
+                f"rate_limit must be positive (requests/second), got {rate_limit!r}"
+            )
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise ConfigurationError("session must be an aiohttp.ClientSession")
+        self._transport = Transport(
+            credentials=self._credentials,
+            base_urls={
+                Api.TRACK: _check_url("track_base_url", track_base_url),
+                Api.REPORTS: _check_url("reports_base_url", reports_base_url),
+                Api.FOCUS: _check_url("focus_base_url", focus_base_url),
+            },
+            timeout=float(timeout),
+            max_connections=connections,
+            max_concurrency=max_concurrency,
+            rate_limit=rate_limit,
+            retry=retry or RetryPolicy(),
+            user_agent=user_agent,
+            session=session,
+        )
+        self._base_urls = (track_base_url, reports_base_url, focus_base_url)
+        self.me = MeResource(self._transport)
+        self.time_entries = TimeEntriesResource(self._transport)
+        self.focus = FocusResource(self._transport)
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> TogglClient:
+        self._transport._ensure_open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it was passed in as ``session``). Idempotent."""
+        await self._transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._transport.closed
+
+    def __del__(self) -> None:
+        transport = getattr(self, "_transport", None)
+        if (
+            transport is not None
+            and transport._session is not None
+            and transport._owns_session
+            and not transport.closed
+        ):
+            warnings.warn(
+                "TogglClient was not closed; use `async with TogglClient(...)` or "
+                "`await client.aclose()`",
+                ResourceWarning,
+                stacklevel=2,
+            )
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._transport.retry
+
+    @property
+    def quota(self) -> Quota | None:
+        """The latest quota headers seen (any bucket), or None before the first response."""
+        return self._transport.quota.latest
+
+    @property
+    def quotas(self) -> dict[str, Quota]:
+        """The latest quota per bucket (``"user"``, ``"workspace:<id>"`` ...)."""
+        return self._transport.quota.snapshot()
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests put on the wire so far, retries included."""
+        return self._transport.requests_sent
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return (
+            f"<TogglClient {state} auth={self._credentials.kind}"
+            f"{'+focus' if self._credentials.has_focus else ''} track={self._base_urls[0]!r}>"
+        )

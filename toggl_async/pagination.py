@@ -1,0 +1,444 @@
+"""Every paginated endpoint is a :class:`Paginator`: an async iterator of records.
+
+A paginator walks pages through a :class:`PageSource`, which knows one endpoint's paging
+scheme (a :class:`Strategy`: keyset, offset, numbered pages, or a header cursor) and how to
+turn a response into records. The paginator adds what every endpoint shares: records one by
+one or page by page, ``limit=``, a resumable ``cursor``, one page prefetched while the caller
+works, and cancelling that prefetch when the caller stops early.
+
+A cursor is a small JSON-serialisable dict. It names the scheme and the query it belongs to,
+the page to fetch (``at``) and how many of that page's records were already yielded
+(``skip``), so resuming continues right after the last record handed out, mid-page included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+import attrs
+
+from .errors import DecodeError, InvalidCursorError
+from .records.converter import structure
+from .transport import Response
+
+__all__ = [
+    "Cursor",
+    "Keyset",
+    "NumberedPages",
+    "Offset",
+    "Page",
+    "PageSource",
+    "Paginator",
+    "RequestSource",
+    "Strategy",
+]
+
+T = TypeVar("T")
+Json = dict[str, Any]
+Cursor = dict[str, Any]
+CURSOR_VERSION = 1
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One fetched page: its records and where the next page is (None: this was the last)."""
+
+    items: Sequence[T]
+    next: Json | None
+
+
+class Strategy:
+    """How one endpoint pages: the parameters for a position, and where the next page is."""
+
+    kind: ClassVar[str] = "abstract"
+
+    def first(self) -> Json:
+        raise NotImplementedError
+
+    def params(self, at: Json) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def unwrap(self, payload: Any) -> list[Any]:
+        """The list of raw items in a response body (some endpoints wrap it)."""
+        if not isinstance(payload, list):
+            raise TypeError(f"expected a JSON array, got {type(payload).__name__}")
+        return payload
+
+    def next(self, at: Json, raw: list[Any], response: Response) -> Json | None:
+        raise NotImplementedError
+
+    def resume(self, at: Json, items: Sequence[Any], consumed: int) -> tuple[Json, int]:
+        """The position right after ``consumed`` items of the page fetched at ``at``."""
+        return at, consumed
+
+
+@attrs.frozen
+class Keyset(Strategy):
+    """Keyset on ascending ids: ``start_id`` is inclusive, the next page starts at last id + 1.
+
+    Toggl sends no cursor, so a page shorter than ``per_page`` is the last one. Resuming
+    needs no skip: the position is simply "ids from last yielded + 1".
+    """
+
+    kind: ClassVar[str] = "keyset"
+    per_page: int
+    start_param: str = "start_project_id"
+    start: int | None = None
+
+    def first(self) -> Json:
+        return {"start": self.start}
+
+    def params(self, at: Json) -> dict[str, Any]:
+        return {self.start_param: at["start"], "per_page": self.per_page}
+
+    def next(self, at: Json, raw: list[Any], response: Response) -> Json | None:
+        if len(raw) < self.per_page:
+            return None
+        return {"start": _id_of(raw[-1]) + 1}
+
+    def resume(self, at: Json, items: Sequence[Any], consumed: int) -> tuple[Json, int]:
+        if consumed == 0:
+            return at, 0
+        return {"start": items[consumed - 1].id + 1}, 0
+
+
+@attrs.frozen
+class Offset(Strategy):
+    """Row offset + page size: the next page starts where this one ended."""
+
+    kind: ClassVar[str] = "offset"
+    per_page: int
+    offset: int = 0
+
+    def first(self) -> Json:
+        return {"offset": self.offset}
+
+    def params(self, at: Json) -> dict[str, Any]:
+        return {"offset": at["offset"], "per_page": self.per_page}
+
+    def next(self, at: Json, raw: list[Any], response: Response) -> Json | None:
+        if len(raw) < self.per_page:
+            return None
+        return {"offset": at["offset"] + len(raw)}
+
+    def resume(self, at: Json, items: Sequence[Any], consumed: int) -> tuple[Json, int]:
+        return {"offset": at["offset"] + consumed}, 0
+
+
+@attrs.frozen
+class NumberedPages(Strategy):
+    """1-based ``page`` + ``per_page``; stops on a short page, or at ``total_count`` if wrapped.
+
+    ``envelope`` names the key holding the items when the body is an object
+    (``/workspaces/{id}/tasks`` sends ``{"data": [...], "total_count": N}``).
+    """
+
+    kind: ClassVar[str] = "page"
+    per_page: int
+    envelope: str | None = None
+
+    def first(self) -> Json:
+        return {"page": 1}
+
+    def params(self, at: Json) -> dict[str, Any]:
+        return {"page": at["page"], "per_page": self.per_page}
+
+    def unwrap(self, payload: Any) -> list[Any]:
+        if self.envelope is None:
+            return super().unwrap(payload)
+        if not isinstance(payload, dict) or not isinstance(payload.get(self.envelope), list):
+            raise TypeError(f"expected an object with a {self.envelope!r} array")
+        items: list[Any] = payload[self.envelope]
+        total = payload.get("total_count")
+        if isinstance(total, int):
+            # Remember how far the whole listing goes, for next().
+            items = _Counted(items, total)
+        return items
+
+    def next(self, at: Json, raw: list[Any], response: Response) -> Json | None:
+        if len(raw) < self.per_page:
+            return None
+        if isinstance(raw, _Counted) and at["page"] * self.per_page >= raw.total:
+            return None
+        return {"page": at["page"] + 1}
+
+
+class _Counted(list[Any]):
+    """A page's raw items plus the listing's ``total_count``."""
+
+    def __init__(self, items: list[Any], total: int) -> None:
+        super().__init__(items)
+        self.total = total
+
+
+def _id_of(raw: Any) -> int:
+    try:
+        value = raw["id"]
+    except (TypeError, KeyError):
+        raise TypeError("keyset pagination needs an 'id' on every item") from None
+    if not isinstance(value, int):
+        raise TypeError(f"keyset pagination needs integer ids, got {value!r}")
+    return value
+
+
+class PageSource(Generic[T]):
+    """Fetches one page of records at a position. Subclass, or use :class:`RequestSource`."""
+
+    kind: str = "abstract"
+    query: Mapping[str, Any] = {}
+
+    def first(self) -> Json:
+        raise NotImplementedError
+
+    async def fetch(self, at: Json) -> Page[T]:
+        raise NotImplementedError
+
+    def resume(self, at: Json, items: Sequence[T], consumed: int) -> tuple[Json, int]:
+        return at, consumed
+
+
+class RequestSource(PageSource[T]):
+    """A page source over one HTTP endpoint: strategy params in, records out.
+
+    ``send`` performs the request for a page's parameters (as query or body, the caller's
+    choice); ``query`` is the rest of the request, recorded in cursors so that a cursor is
+    never replayed against a different query.
+    """
+
+    def __init__(
+        self,
+        *,
+        strategy: Strategy,
+        into: type[T],
+        send: Callable[[dict[str, Any]], Awaitable[Response]],
+        query: Mapping[str, Any],
+        transform: Callable[[list[Any]], list[Any]] | None = None,
+    ) -> None:
+        self.strategy = strategy
+        self.kind = strategy.kind
+        self.query = dict(query)
+        self._into = into
+        self._send = send
+        self._transform = transform
+
+    def first(self) -> Json:
+        return self.strategy.first()
+
+    async def fetch(self, at: Json) -> Page[T]:
+        response = await self._send(self.strategy.params(at))
+        payload = response.json()
+        try:
+            raw = self.strategy.unwrap(payload)
+        except TypeError as exc:
+            raise DecodeError(
+                f"{response.method} {response.url} returned a page of an unexpected shape: {exc}",
+                method=response.method,
+                url=response.url,
+                body=response.body,
+            ) from None
+        nxt = self.strategy.next(at, raw, response)
+        if self._transform is not None:
+            raw = self._transform(raw)
+        items = structure(raw, list[self._into], method=response.method, url=response.url)  # type: ignore[name-defined]
+        return Page(items, nxt)
+
+    def resume(self, at: Json, items: Sequence[T], consumed: int) -> tuple[Json, int]:
+        return self.strategy.resume(at, items, consumed)
+
+
+class Paginator(Generic[T]):
+    """An async iterator of records over all pages of one listing.
+
+    ``async for record in paginator``; ``async for page in paginator.pages()``;
+    ``await paginator.collect()``. ``limit`` stops after that many records. ``cursor``
+    (read it any time) resumes right after the last record yielded when passed as
+    ``cursor=`` to the same method with the same arguments. One page is fetched ahead while
+    you work on the current one; leaving a loop early cancels that request.
+    """
+
+    def __init__(
+        self,
+        source: PageSource[T],
+        *,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+        prefetch: bool = True,
+    ) -> None:
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise TypeError(f"limit must be an int or None, got {limit!r}")
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        self._source = source
+        self._limit = limit
+        self._prefetch = prefetch
+        self._yielded = 0
+        self._started = False
+        self._active: AsyncGenerator[Any, None] | None = None
+        if cursor is None:
+            self._at: Json | None = source.first()
+            self._skip = 0
+        else:
+            self._at, self._skip = _check_cursor(cursor, source)
+
+    # -- public surface -------------------------------------------------------------------
+
+    @property
+    def cursor(self) -> Cursor:
+        """Where this listing stands: JSON-serialisable; ``{"done": true, ...}`` at the end."""
+        position: Cursor = {
+            "v": CURSOR_VERSION,
+            "kind": self._source.kind,
+            "query": dict(self._source.query),
+        }
+        if self._at is None:
+            position["done"] = True
+        else:
+            position["at"] = dict(self._at)
+            position["skip"] = self._skip
+        return position
+
+    @property
+    def done(self) -> bool:
+        """True once the last page has been consumed."""
+        return self._at is None
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        self._active = self._records()
+        return self._active
+
+    def pages(self) -> AsyncIterator[list[T]]:
+        """Page-at-a-time iteration; ``cursor`` points past each page as it is handed out."""
+        self._active = self._pages()
+        return self._active
+
+    async def collect(self) -> list[T]:
+        """Every (remaining) record as a list. Mind memory on large listings."""
+        return [record async for record in self]
+
+    async def aclose(self) -> None:
+        """Stop iterating now: cancel the prefetched request. Safe to call twice."""
+        active, self._active = self._active, None
+        if active is not None:
+            await active.aclose()
+
+    async def __aenter__(self) -> Paginator[T]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<Paginator {self._source.kind} yielded={self._yielded} cursor={self.cursor}>"
+
+    # -- walking --------------------------------------------------------------------------
+
+    def _room(self) -> int | None:
+        return None if self._limit is None else self._limit - self._yielded
+
+    def _finish(self, page: Page[T]) -> None:
+        """Every record of ``page`` is out: the position is the next page, or the end."""
+        self._at, self._skip = page.next, 0
+
+    async def _records(self) -> AsyncGenerator[T, None]:
+        async with contextlib.aclosing(self._walk()) as walk:
+            async for at, page, start in walk:
+                items = page.items
+                last = len(items) - 1
+                for index in range(start, len(items)):
+                    if self._room() == 0:
+                        return
+                    if index == last:
+                        self._finish(page)
+                    else:
+                        self._at, self._skip = self._source.resume(at, items, index + 1)
+                    self._yielded += 1
+                    yield items[index]
+                self._finish(page)
+                if self._room() == 0:
+                    return
+
+    async def _pages(self) -> AsyncGenerator[list[T], None]:
+        async with contextlib.aclosing(self._walk()) as walk:
+            async for at, page, start in walk:
+                room = self._room()
+                size = len(page.items)
+                end = size if room is None else min(size, start + room)
+                chunk = list(page.items[start:end])
+                if end == size:
+                    self._finish(page)
+                else:
+                    self._at, self._skip = self._source.resume(at, page.items, end)
+                self._yielded += len(chunk)
+                if chunk:
+                    yield chunk
+                if self._room() == 0:
+                    return
+
+    async def _walk(self) -> AsyncGenerator[tuple[Json, Page[T], int], None]:
+        """Pages in order with the index to start at; keeps one fetch ahead."""
+        if self._started:
+            raise RuntimeError(
+                "this Paginator is already being iterated; create a new one "
+                "(pass cursor=paginator.cursor to continue where it stands)"
+            )
+        self._started = True
+        if self._at is None or self._room() == 0:
+            return
+        at, skip = self._at, self._skip
+        pending: asyncio.Future[Page[T]] | None = asyncio.ensure_future(self._source.fetch(at))
+        try:
+            while pending is not None:
+                page = await pending
+                pending = None
+                nxt = page.next
+                room = self._room()
+                if (
+                    nxt is not None
+                    and self._prefetch
+                    and (room is None or room > len(page.items) - skip)
+                ):
+                    pending = asyncio.ensure_future(self._source.fetch(nxt))
+                yield at, page, skip
+                if nxt is None:
+                    return
+                at, skip = nxt, 0
+                if pending is None:
+                    pending = asyncio.ensure_future(self._source.fetch(at))
+        finally:
+            if pending is not None:
+                await _discard(pending)
+
+
+async def _discard(pending: asyncio.Future[Any]) -> None:
+    """Cancel a prefetch nobody will read, and swallow its outcome."""
+    if not pending.done():
+        pending.cancel()
+        await asyncio.wait([pending])
+    if not pending.cancelled():
+        pending.exception()
+
+
+def _check_cursor(cursor: Cursor, source: PageSource[Any]) -> tuple[Json | None, int]:
+    if not isinstance(cursor, Mapping):
+        raise InvalidCursorError(f"cursor must be the dict from Paginator.cursor, got {cursor!r}")
+    if cursor.get("v") != CURSOR_VERSION or cursor.get("kind") != source.kind:
+        raise InvalidCursorError(
+            f"this cursor is for a {cursor.get('kind')!r} listing (version {cursor.get('v')}), "
+            f"not this {source.kind!r} one; pass the cursor of the same method"
+        )
+    if dict(cursor.get("query") or {}) != dict(source.query):
+        raise InvalidCursorError(
+            f"this cursor was made with other arguments ({cursor.get('query')}) than this call "
+            f"({dict(source.query)}); call the method with the same arguments to resume"
+        )
+    if cursor.get("done"):
+        return None, 0
+    at, skip = cursor.get("at"), cursor.get("skip", 0)
+    if not isinstance(at, Mapping) or isinstance(skip, bool) or not isinstance(skip, int):
+        raise InvalidCursorError(f"malformed cursor: {cursor!r}")
+    if skip < 0:
+        raise InvalidCursorError(f"malformed cursor (negative skip): {cursor!r}")
+    return dict(at), skip
