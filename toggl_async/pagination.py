@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -276,7 +277,8 @@ class Paginator(Generic[T]):
         self._prefetch = prefetch
         self._yielded = 0
         self._started = False
-        self._active: AsyncGenerator[Any, None] | None = None
+        self._pending: asyncio.Future[Page[T]] | None = None
+        self._active: weakref.ref[AsyncGenerator[Any, None]] | None = None
         if cursor is None:
             self._at: Json | None = source.first()
             self._skip = 0
@@ -306,13 +308,18 @@ class Paginator(Generic[T]):
         return self._at is None
 
     def __aiter__(self) -> AsyncIterator[T]:
-        self._active = self._records()
-        return self._active
+        return self._track(self._records())
 
     def pages(self) -> AsyncIterator[list[T]]:
         """Page-at-a-time iteration; ``cursor`` points past each page as it is handed out."""
-        self._active = self._pages()
-        return self._active
+        return self._track(self._pages())
+
+    def _track(self, walk: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+        # A weak reference: the generator's frame refers back to us, and a strong one would
+        # make a cycle that keeps a broken-off iteration (and its prefetch) alive until the
+        # cyclic GC runs, instead of closing it as soon as the caller drops it.
+        self._active = weakref.ref(walk)
+        return walk
 
     async def collect(self) -> list[T]:
         """Every (remaining) record as a list. Mind memory on large listings."""
@@ -320,9 +327,13 @@ class Paginator(Generic[T]):
 
     async def aclose(self) -> None:
         """Stop iterating now: cancel the prefetched request. Safe to call twice."""
-        active, self._active = self._active, None
+        active = self._active() if self._active is not None else None
+        self._active = None
         if active is not None:
             await active.aclose()
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await _discard(pending)
 
     async def __aenter__(self) -> Paginator[T]:
         return self
@@ -388,26 +399,24 @@ class Paginator(Generic[T]):
         if self._at is None or self._room() == 0:
             return
         at, skip = self._at, self._skip
-        pending: asyncio.Future[Page[T]] | None = asyncio.ensure_future(self._source.fetch(at))
+        self._pending = asyncio.ensure_future(self._source.fetch(at))
         try:
-            while pending is not None:
-                page = await pending
-                pending = None
+            while self._pending is not None:
+                page = await self._pending
+                self._pending = None
                 nxt = page.next
                 room = self._room()
-                if (
-                    nxt is not None
-                    and self._prefetch
-                    and (room is None or room > len(page.items) - skip)
-                ):
-                    pending = asyncio.ensure_future(self._source.fetch(nxt))
+                wanted = room is None or room > len(page.items) - skip
+                if nxt is not None and self._prefetch and wanted:
+                    self._pending = asyncio.ensure_future(self._source.fetch(nxt))
                 yield at, page, skip
                 if nxt is None:
                     return
                 at, skip = nxt, 0
-                if pending is None:
-                    pending = asyncio.ensure_future(self._source.fetch(at))
+                if self._pending is None:
+                    self._pending = asyncio.ensure_future(self._source.fetch(at))
         finally:
+            pending, self._pending = self._pending, None
             if pending is not None:
                 await _discard(pending)
 

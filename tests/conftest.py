@@ -1,0 +1,40 @@
+"""Shared test setup: the sandbox fixtures, an aioresponses compatibility patch, helpers."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import aiohttp
+import aioresponses.core
+
+try:  # TEMPORARY while the sandbox lands; made unconditional once it exists
+    import toggl_async.testing.pytest_plugin  # noqa: F401
+
+    pytest_plugins = ["toggl_async.testing.pytest_plugin"]
+except ImportError:
+    pytest_plugins = []
+
+
+def _patch_aioresponses_for_aiohttp_314() -> None:
+    """aioresponses 0.7.9 (the latest) predates aiohttp 3.14's ``stream_writer`` argument.
+
+    Upstream: pnuckowski/aioresponses#289. We give its responses a writer that reports the
+    request as fully sent, instead of pinning aiohttp below a security release.
+    """
+    params = inspect.signature(aiohttp.ClientResponse.__init__).parameters
+    if "stream_writer" not in params:
+        return
+
+    class _SentWriter:
+        output_size = 0
+
+    class CompatClientResponse(aiohttp.ClientResponse):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("stream_writer", _SentWriter())
+            super().__init__(*args, **kwargs)
+
+    aioresponses.core.ClientResponse = CompatClientResponse  # type: ignore[misc]
+
+
+_patch_aioresponses_for_aiohttp_314()

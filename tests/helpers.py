@@ -1,0 +1,48 @@
+"""Small helpers for aioresponses-based tests."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from aioresponses import aioresponses
+from yarl import URL
+
+TRACK = "https://api.track.toggl.com/api/v9"
+REPORTS = "https://api.track.toggl.com/reports/api/v3"
+FOCUS = "https://focus.toggl.com/api"
+DATA = Path(__file__).parent / "data"
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+def recorded(name: str) -> list[dict[str, Any]]:
+    """The interactions of a recorded exchange copied from shared/recorded into tests/data."""
+    interactions: list[dict[str, Any]] = json.loads((DATA / f"{name}.json").read_text())[
+        "interactions"
+    ]
+    return interactions
+
+
+def recorded_body(name: str, index: int = 0) -> Any:
+    body = recorded(name)[index]["response"]["body"]
+    return json.loads(body) if body else None
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def sent(mock: aioresponses, method: str, url: str) -> list[Any]:
+    """The calls aioresponses saw for ``method url`` (query string included in ``url``)."""
+    return list(mock.requests.get((method, URL(url)), []))
+
+
+def only_call(mock: aioresponses) -> tuple[str, URL, dict[str, Any]]:
+    """The single request made; fails if there were more or none."""
+    calls = [
+        (key[0], key[1], call.kwargs) for key, calls in mock.requests.items() for call in calls
+    ]
+    assert len(calls) == 1, f"expected exactly one request, got {calls}"
+    return calls[0]
