@@ -8,12 +8,7 @@ from typing import Any
 import aiohttp
 import aioresponses.core
 
-try:  # TEMPORARY while the sandbox lands; made unconditional once it exists
-    import toggl_async.testing.pytest_plugin  # noqa: F401
-
-    pytest_plugins = ["toggl_async.testing.pytest_plugin"]
-except ImportError:
-    pytest_plugins = []
+pytest_plugins = ["toggl_async.testing.pytest_plugin"]
 
 
 def _patch_aioresponses_for_aiohttp_314() -> None:
