@@ -279,6 +279,9 @@ class Paginator(Generic[T]):
         self._started = False
         self._pending: asyncio.Future[Page[T]] | None = None
         self._active: weakref.ref[AsyncGenerator[Any, None]] | None = None
+        self._mid: tuple[Json, Page[T], int] | None = None
+        """(page position, page, records of it handed out): where record-by-record iteration
+        stands, turned into ``_at``/``_skip`` only when someone asks (see ``_settle``)."""
         if cursor is None:
             self._at: Json | None = source.first()
             self._skip = 0
@@ -290,6 +293,7 @@ class Paginator(Generic[T]):
     @property
     def cursor(self) -> Cursor:
         """Where this listing stands: JSON-serialisable; ``{"done": true, ...}`` at the end."""
+        self._settle()
         position: Cursor = {
             "v": CURSOR_VERSION,
             "kind": self._source.kind,
@@ -305,6 +309,7 @@ class Paginator(Generic[T]):
     @property
     def done(self) -> bool:
         """True once the last page has been consumed."""
+        self._settle()
         return self._at is None
 
     def __aiter__(self) -> AsyncIterator[T]:
@@ -351,24 +356,35 @@ class Paginator(Generic[T]):
 
     def _finish(self, page: Page[T]) -> None:
         """Every record of ``page`` is out: the position is the next page, or the end."""
+        self._mid = None
         self._at, self._skip = page.next, 0
 
+    def _settle(self) -> None:
+        """Turn the record-by-record position into ``_at``/``_skip`` (cursor, done)."""
+        mid, self._mid = self._mid, None
+        if mid is None:
+            return
+        at, page, consumed = mid
+        if consumed >= len(page.items):
+            self._at, self._skip = page.next, 0
+        else:
+            self._at, self._skip = self._source.resume(at, page.items, consumed)
+
     async def _records(self) -> AsyncGenerator[T, None]:
+        # The hot loop of every listing: per record it only notes how far it got; the
+        # position is computed from that note when the cursor is read (``_settle``).
+        limit = self._limit
         async with contextlib.aclosing(self._walk()) as walk:
             async for at, page, start in walk:
                 items = page.items
-                last = len(items) - 1
                 for index in range(start, len(items)):
-                    if self._room() == 0:
+                    if limit is not None and self._yielded >= limit:
                         return
-                    if index == last:
-                        self._finish(page)
-                    else:
-                        self._at, self._skip = self._source.resume(at, items, index + 1)
+                    self._mid = (at, page, index + 1)
                     self._yielded += 1
                     yield items[index]
                 self._finish(page)
-                if self._room() == 0:
+                if limit is not None and self._yielded >= limit:
                     return
 
     async def _pages(self) -> AsyncGenerator[list[T], None]:
