@@ -40,4 +40,5 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[fast]")
     session.install("-r", "benchmarks/requirements-bench.txt")
     session.install("-r", "benchmarks/requirements-peers.txt")
+    session.install("--no-deps", "-r", "benchmarks/requirements-peers-nodeps.txt")
     session.run("python", "benchmarks/run_all.py", *session.posargs)
