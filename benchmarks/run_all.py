@@ -165,7 +165,7 @@ def peers_section(data: dict[str, Any]) -> str:
         f"read {s['time_entries_read']:,} entries",
     ]
     failures = [
-        f"- {name}, {task}: {' '.join(cell['error'].splitlines()[:3])}"
+        f"- {name}, {task}: {' '.join(cell['error'].split()[:14])}"
         for name, per_task in data["figures"].items()
         for task, cell in per_task.items()
         if "error" in cell
@@ -180,6 +180,44 @@ def peers_section(data: dict[str, Any]) -> str:
             if failures
             else ""
         )
+    )
+
+
+def export_section(data: dict[str, Any]) -> str:
+    figures = data["figures"]
+    speed = figures.get("throughput", {})
+    default = speed.get("export_account (defaults: concurrency 8)")
+    plain = speed.get("sequential aiohttp loop")
+    if default is None or plain is None:
+        return generic_section("export", data)
+    rows = [
+        [
+            "export_account, defaults",
+            f"{default['entries_per_s']:,.0f}",
+            f"{default['requests_per_1000']:.1f}",
+        ],
+        [
+            "sequential aiohttp loop",
+            f"{plain['entries_per_s']:,.0f}",
+            f"{plain['requests'] * 1000 / max(1, plain['entries']):.1f}",
+        ],
+    ]
+    rows += [
+        [
+            f"export_account, concurrency {s['concurrency']}",
+            f"{s['entries_per_s']:,.0f}",
+            f"{s['requests_per_1000']:.1f}",
+        ]
+        for s in speed.get("scaling", [])
+    ]
+    memory = figures.get("peak_rss", {})
+    rss = [[f"{int(n):,}", f"{m['peak_rss_mb']:.0f}"] for n, m in memory.items()]
+    sizes = data["sizes"]
+    return (
+        f"### Export ({sizes['entries']:,} entries, {sizes['latency_s'] * 1000:.0f} ms latency)\n\n"
+        + md_table(["run", "entries/s", "requests per 1000 entries"], rows)
+        + f"\n\nSpeed-up over the sequential loop: {_x(speed['speedup'])}.\n"
+        + ("\n" + md_table(["entries exported", "peak RSS (MB)"], rss) + "\n" if rss else "")
     )
 
 
@@ -208,6 +246,7 @@ SECTIONS = {
     "overhead": overhead_section,
     "pagination": pagination_section,
     "peers": peers_section,
+    "export": export_section,
 }
 
 
@@ -286,14 +325,21 @@ def plot_export(results: Path) -> Path | None:
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
     for name, points in series.items():
         xs, ys = zip(*points, strict=True)
-        ax.plot(xs, ys, marker="o", label=name)
+        ax.plot(xs, ys, marker="o", label="toggl-async export" if name == "scaling" else name)
+    plain = data.get("figures", {}).get("throughput", {}).get("sequential aiohttp loop")
+    if plain and "entries_per_s" in plain:
+        ax.axhline(
+            plain["entries_per_s"], color="gray", linestyle="--", label="sequential aiohttp loop"
+        )
     ax.set_xscale("log", base=2)
+    ticks = sorted({x for points in series.values() for x, _ in points})
+    ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
     ax.set_xlabel("concurrency (requests in flight)")
-    ax.set_ylabel("records per second")
+    ax.set_ylabel("time entries per second")
     ax.set_title("toggl-async export throughput against concurrency")
     ax.grid(True, alpha=0.3)
-    if len(series) > 1:
-        ax.legend()
+    ax.set_ylim(bottom=0)
+    ax.legend()
     env = data.get("environment", {})
     fig.text(
         0.99,

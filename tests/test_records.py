@@ -95,3 +95,22 @@ def test_dates_and_numbers_are_lenient() -> None:
     assert project.actual_hours == 75.0
     assert project.rate == 12.5
     assert converter.unstructure(date(2024, 1, 2)) == "2024-01-02"
+
+
+def test_decoded_records_are_plain_frozen_instances_of_their_class() -> None:
+    entry = structure({"id": 7, "tags": ["a"], "start": "2024-04-25T03:21:13Z"}, TimeEntry)
+    assert type(entry) is TimeEntry
+    assert entry == TimeEntry(id=7, tags=["a"], start=datetime(2024, 4, 25, 3, 21, 13, tzinfo=UTC))
+    with pytest.raises(AttributeError):
+        entry.id = 8  # type: ignore[misc]
+
+
+def test_values_of_another_type_are_converted_and_lists_copied() -> None:
+    tags = [1, "b"]
+    entry = structure({"id": "7", "tags": tags, "duration": 3.0, "billable": 1}, TimeEntry)
+    assert entry.id == 7
+    assert entry.tags == ["1", "b"]
+    assert entry.duration == 3
+    assert entry.billable is True
+    same_types = ["x", "y"]
+    assert structure({"id": 1, "tags": same_types}, TimeEntry).tags is not same_types
