@@ -31,7 +31,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the library and the sync shim."""
     session.install("-e", ".[test]", "mypy>=1.10")
-    session.run("mypy", "--strict", "toggl_async", "toggl_async_sync")
+    session.run("mypy", "--strict", "toggl_async", "toggl_async_sync", "tests/typing")
 
 
 @nox.session
