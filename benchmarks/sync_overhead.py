@@ -4,7 +4,7 @@ Both sides make the same sequential ``me.get()`` calls to the same sandbox (its 
 process, no added latency), alternating round by round; the shim's overhead per call is
 (sync time - async time) / calls. A bare no-op hop to another thread's event loop and back,
 measured in the same rounds, is the floor any thread-based shim pays. Then 8 threads share
-one blocking client, against one thread making the same number of calls. Target: under 100 µs per call.
+one blocking client, against one thread making the same number of calls. Target: < 100 µs.
 
     python benchmarks/sync_overhead.py [--quick]
 """
