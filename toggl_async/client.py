@@ -10,7 +10,17 @@ import aiohttp
 from .auth import Api, Credentials
 from .errors import ConfigurationError
 from .limits import Quota
-from .resources import FocusResource, MeResource, TimeEntriesResource
+from .resources import (
+    ClientsResource,
+    FocusResource,
+    MeResource,
+    ProjectsResource,
+    ReportsResource,
+    TagsResource,
+    TasksResource,
+    TimeEntriesResource,
+    WorkspacesResource,
+)
 from .retry import RetryPolicy
 from .transport import DEFAULT_USER_AGENT, Transport
 
@@ -102,6 +112,12 @@ class TogglClient:
         self._base_urls = (track_base_url, reports_base_url, focus_base_url)
         self.me = MeResource(self._transport)
         self.time_entries = TimeEntriesResource(self._transport)
+        self.workspaces = WorkspacesResource(self._transport)
+        self.projects = ProjectsResource(self._transport)
+        self.clients = ClientsResource(self._transport)
+        self.tags = TagsResource(self._transport)
+        self.tasks = TasksResource(self._transport)
+        self.reports = ReportsResource(self._transport)
         self.focus = FocusResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------------------

@@ -14,12 +14,18 @@ if TYPE_CHECKING:
     import toggl_async
 
     from .paginator import SyncPaginator
-    from datetime import datetime
+    import builtins
+    from collections.abc import Iterable, Mapping, Sequence
+    from datetime import date, datetime
     from toggl_async._params import Since
     from toggl_async.pagination import Cursor
     from toggl_async.records.focus import FocusTimeEntry
     from toggl_async.records.quota import OrganizationQuota
+    from toggl_async.records.reports import ReportTimeEntry, ReportTotals, SummaryReport
     from toggl_async.records.track import Client, Location, Me, Organization, Project, Tag, Task, TimeEntry, Workspace, WorkspaceFeatures
+    from toggl_async.records.workspace import PatchResult, WorkspaceUser
+    from toggl_async.resources.time_entries import DateLike
+    from typing import Any
 
 
 class SyncMeResource(SyncNamespace):
@@ -89,13 +95,181 @@ class SyncMeResource(SyncNamespace):
 class SyncTimeEntriesResource(SyncNamespace):
     """Blocking twin of ``toggl_async.resources.time_entries.TimeEntriesResource``."""
 
+    def create(self, workspace_id: int, *, start: datetime, duration: int | None = None, stop: datetime | None = None, description: str | None = None, project_id: int | None = None, task_id: int | None = None, tags: Sequence[str] | None = None, tag_ids: Sequence[int] | None = None, billable: bool | None = None, created_with: str = 'toggl-async/0.1.0') -> TimeEntry:
+        """Create a stopped entry (give ``stop`` or ``duration``); see :meth:`start` to run one.
+
+        Never retried blindly: if the connection drops after sending, Toggl may or may not
+        have created it. Check with ``list(since=...)`` before creating it again."""
+        return self._call("create", workspace_id, start=start, duration=duration, stop=stop, description=description, project_id=project_id, task_id=task_id, tags=tags, tag_ids=tag_ids, billable=billable, created_with=created_with)  # type: ignore[no-any-return]
+
     def current(self) -> TimeEntry | None:
         """The running entry, or None when no timer runs (Toggl sends ``null``, or a 404)."""
         return self._call("current")  # type: ignore[no-any-return]
 
+    def delete(self, workspace_id: int, time_entry_id: int) -> None:
+        """Delete an entry (Toggl answers 200 with an empty body)."""
+        return self._call("delete", workspace_id, time_entry_id)  # type: ignore[no-any-return]
+
     def get(self, time_entry_id: int, *, meta: bool = False, include_sharing: bool = False) -> TimeEntry:
         """One entry by id; ``meta`` adds project/task/client names."""
         return self._call("get", time_entry_id, meta=meta, include_sharing=include_sharing)  # type: ignore[no-any-return]
+
+    def list(self, *, start_date: DateLike | None = None, end_date: DateLike | None = None, since: Since | None = None, before: DateLike | None = None, meta: bool = False) -> list[TimeEntry]:
+        """The user's recent entries (``GET /me/time_entries``), newest first.
+
+        Toggl returns at most 1000 entries and nothing older than about three months here;
+        for history use ``toggl.reports.iter_time_entries`` (the detailed report), which is
+        paginated and reaches back to the account's start. A date-only ``end_date`` means
+        midnight, so it excludes that day. ``since`` also returns deleted entries."""
+        return self._call("list", start_date=start_date, end_date=end_date, since=since, before=before, meta=meta)  # type: ignore[no-any-return]
+
+    def patch(self, workspace_id: int, ids: Iterable[int], operations: Sequence[Mapping[str, Any]]) -> PatchResult:
+        """Apply JSON-patch ``operations`` to up to 100 entries at once.
+
+        Toggl applies them per entry with no transaction: read ``result.failure`` for the ids
+        it could not change. Operations: ``{"op": "add"|"remove"|"replace", "path":
+        "/description", "value": ...}``."""
+        return self._call("patch", workspace_id, ids, operations)  # type: ignore[no-any-return]
+
+    def start(self, workspace_id: int, *, start: datetime | None = None, description: str | None = None, project_id: int | None = None, task_id: int | None = None, tags: Sequence[str] | None = None, tag_ids: Sequence[int] | None = None, billable: bool | None = None, created_with: str = 'toggl-async/0.1.0') -> TimeEntry:
+        """Start a timer now (or at ``start``); Toggl stops the one already running."""
+        return self._call("start", workspace_id, start=start, description=description, project_id=project_id, task_id=task_id, tags=tags, tag_ids=tag_ids, billable=billable, created_with=created_with)  # type: ignore[no-any-return]
+
+    def stop(self, workspace_id: int, time_entry_id: int) -> TimeEntry:
+        """Stop a running entry; a stopped one raises ``ConflictError`` (409)."""
+        return self._call("stop", workspace_id, time_entry_id)  # type: ignore[no-any-return]
+
+    def update(self, workspace_id: int, time_entry_id: int, *, start: datetime | None = None, stop: datetime | None = None, duration: int | None = None, description: str | None = None, project_id: int | None = None, task_id: int | None = None, tags: Sequence[str] | None = None, tag_ids: Sequence[int] | None = None, billable: bool | None = None) -> TimeEntry:
+        """Change the fields you pass (``PUT``, partial). To clear a field use :meth:`patch`
+        with a ``remove`` operation."""
+        return self._call("update", workspace_id, time_entry_id, start=start, stop=stop, duration=duration, description=description, project_id=project_id, task_id=task_id, tags=tags, tag_ids=tag_ids, billable=billable)  # type: ignore[no-any-return]
+
+class SyncWorkspacesResource(SyncNamespace):
+    """Blocking twin of ``toggl_async.resources.workspaces.WorkspacesResource``."""
+
+    def get(self, workspace_id: int) -> Workspace:
+        """One workspace and its settings."""
+        return self._call("get", workspace_id)  # type: ignore[no-any-return]
+
+    def users(self, workspace_id: int) -> list[WorkspaceUser]:
+        """The members of a workspace."""
+        return self._call("users", workspace_id)  # type: ignore[no-any-return]
+
+class SyncProjectsResource(SyncNamespace):
+    """Blocking twin of ``toggl_async.resources.projects.ProjectsResource``."""
+
+    def create(self, workspace_id: int, *, name: str, client_id: int | None = None, active: bool = True, is_private: bool | None = None, color: str | None = None, billable: bool | None = None, start_date: date | None = None, end_date: date | None = None, estimated_hours: int | None = None, rate: float | None = None, currency: str | None = None, template: bool | None = None) -> Project:
+        """Create a project. ``billable``, ``rate``, ``currency`` and custom colors need a paid
+        plan: Toggl answers ``PaymentRequiredError`` otherwise."""
+        return self._call("create", workspace_id, name=name, client_id=client_id, active=active, is_private=is_private, color=color, billable=billable, start_date=start_date, end_date=end_date, estimated_hours=estimated_hours, rate=rate, currency=currency, template=template)  # type: ignore[no-any-return]
+
+    def delete(self, workspace_id: int, project_id: int, *, te_deletion_mode: str | None = None) -> None:
+        """Delete a project; its entries are unassigned, or deleted with
+        ``te_deletion_mode="delete"``."""
+        return self._call("delete", workspace_id, project_id, te_deletion_mode=te_deletion_mode)  # type: ignore[no-any-return]
+
+    def get(self, workspace_id: int, project_id: int) -> Project:
+        """One project."""
+        return self._call("get", workspace_id, project_id)  # type: ignore[no-any-return]
+
+    def iter(self, workspace_id: int, *, active: bool | None = None, since: Since | None = None, per_page: int = 200, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[Project]:
+        """Every project of the workspace, ``per_page`` (≤ 200) a page; ``active`` True or
+        False filters, None (the default) lists both."""
+        return self._paginate("iter", workspace_id, active=active, since=since, per_page=per_page, cursor=cursor, limit=limit)
+
+    def update(self, workspace_id: int, project_id: int, *, name: str | None = None, client_id: int | None = None, active: bool | None = None, is_private: bool | None = None, color: str | None = None, billable: bool | None = None, start_date: date | None = None, end_date: date | None = None, estimated_hours: int | None = None, rate: float | None = None, currency: str | None = None) -> Project:
+        """Change the fields you pass; ``active=False`` archives the project."""
+        return self._call("update", workspace_id, project_id, name=name, client_id=client_id, active=active, is_private=is_private, color=color, billable=billable, start_date=start_date, end_date=end_date, estimated_hours=estimated_hours, rate=rate, currency=currency)  # type: ignore[no-any-return]
+
+class SyncClientsResource(SyncNamespace):
+    """Blocking twin of ``toggl_async.resources.clients.ClientsResource``."""
+
+    def archive(self, workspace_id: int, client_id: int) -> builtins.list[int]:
+        """Archive a client and its projects (a paid feature); returns the archived project ids."""
+        return self._call("archive", workspace_id, client_id)  # type: ignore[no-any-return]
+
+    def create(self, workspace_id: int, *, name: str, notes: str | None = None, external_reference: str | None = None) -> Client:
+        """Create a client."""
+        return self._call("create", workspace_id, name=name, notes=notes, external_reference=external_reference)  # type: ignore[no-any-return]
+
+    def delete(self, workspace_id: int, client_id: int) -> None:
+        """Delete a client."""
+        return self._call("delete", workspace_id, client_id)  # type: ignore[no-any-return]
+
+    def list(self, workspace_id: int, *, status: str | None = None, name: str | None = None) -> list[Client]:
+        """Every client (Toggl does not page this list); ``status`` is active, archived or
+        both, ``name`` a case-insensitive substring."""
+        return self._call("list", workspace_id, status=status, name=name)  # type: ignore[no-any-return]
+
+    def restore(self, workspace_id: int, client_id: int, *, restore_all_projects: bool = False, projects: Iterable[int] | None = None) -> Client:
+        """Restore an archived client, and all or some of its projects."""
+        return self._call("restore", workspace_id, client_id, restore_all_projects=restore_all_projects, projects=projects)  # type: ignore[no-any-return]
+
+    def update(self, workspace_id: int, client_id: int, *, name: str | None = None, notes: str | None = None, external_reference: str | None = None) -> Client:
+        """Change the fields you pass."""
+        return self._call("update", workspace_id, client_id, name=name, notes=notes, external_reference=external_reference)  # type: ignore[no-any-return]
+
+class SyncTagsResource(SyncNamespace):
+    """Blocking twin of ``toggl_async.resources.tags.TagsResource``."""
+
+    def create(self, workspace_id: int, *, name: str) -> Tag:
+        """Create a tag (400 ``BadRequestError`` if the name is taken)."""
+        return self._call("create", workspace_id, name=name)  # type: ignore[no-any-return]
+
+    def delete(self, workspace_id: int, tag_id: int) -> None:
+        """Delete a tag (Toggl strips it from entries)."""
+        return self._call("delete", workspace_id, tag_id)  # type: ignore[no-any-return]
+
+    def iter(self, workspace_id: int, *, per_page: int = 200, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[Tag]:
+        """Every tag of the workspace, ``per_page`` at a time."""
+        return self._paginate("iter", workspace_id, per_page=per_page, cursor=cursor, limit=limit)
+
+    def update(self, workspace_id: int, tag_id: int, *, name: str) -> Tag:
+        """Rename a tag."""
+        return self._call("update", workspace_id, tag_id, name=name)  # type: ignore[no-any-return]
+
+class SyncTasksResource(SyncNamespace):
+    """Blocking twin of ``toggl_async.resources.tasks.TasksResource``."""
+
+    def create(self, workspace_id: int, project_id: int, *, name: str, active: bool | None = None, estimated_seconds: int | None = None, user_id: int | None = None, external_reference: str | None = None) -> Task:
+        """Create a task in a project."""
+        return self._call("create", workspace_id, project_id, name=name, active=active, estimated_seconds=estimated_seconds, user_id=user_id, external_reference=external_reference)  # type: ignore[no-any-return]
+
+    def delete(self, workspace_id: int, project_id: int, task_id: int) -> None:
+        """Delete a task."""
+        return self._call("delete", workspace_id, project_id, task_id)  # type: ignore[no-any-return]
+
+    def iter(self, workspace_id: int, *, active: bool | None = None, per_page: int = 200, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[Task]:
+        """Every task of the workspace, ``per_page`` at a time (Toggl wraps this listing in
+        ``{"data": [...], "total_count": N}``; you get the tasks). ``active`` None lists
+        open and done tasks alike."""
+        return self._paginate("iter", workspace_id, active=active, per_page=per_page, cursor=cursor, limit=limit)
+
+    def update(self, workspace_id: int, project_id: int, task_id: int, *, name: str | None = None, active: bool | None = None, estimated_seconds: int | None = None, user_id: int | None = None, external_reference: str | None = None) -> Task:
+        """Change the fields you pass; ``active=False`` marks the task done."""
+        return self._call("update", workspace_id, project_id, task_id, name=name, active=active, estimated_seconds=estimated_seconds, user_id=user_id, external_reference=external_reference)  # type: ignore[no-any-return]
+
+class SyncReportsResource(SyncNamespace):
+    """Blocking twin of ``toggl_async.resources.reports.ReportsResource``."""
+
+    def iter_time_entries(self, workspace_id: int, *, start_date: date | str, end_date: date | str, user_ids: Sequence[int] | None = None, project_ids: Sequence[int | None] | None = None, client_ids: Sequence[int | None] | None = None, tag_ids: Sequence[int | None] | None = None, description: str | None = None, billable: bool | None = None, page_size: int = 50, order_by: str | None = None, order_dir: str | None = None, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[ReportTimeEntry]:
+        """Every time entry between two dates (inclusive), of every user of the workspace.
+
+        This is how to read history: ``/me/time_entries`` stops at about three months.
+        Yields one :class:`ReportTimeEntry` per entry with its row's fields joined in;
+        ranges longer than Toggl accepts are split into windows, transparently and in
+        order, under one resumable cursor. Running entries are not in reports. A filter
+        list may hold ``None`` for "no project/client/tag". Retried like a GET: it only
+        reads."""
+        return self._paginate("iter_time_entries", workspace_id, start_date=start_date, end_date=end_date, user_ids=user_ids, project_ids=project_ids, client_ids=client_ids, tag_ids=tag_ids, description=description, billable=billable, page_size=page_size, order_by=order_by, order_dir=order_dir, cursor=cursor, limit=limit)
+
+    def summary(self, workspace_id: int, *, start_date: date | str, end_date: date | str, grouping: str | None = None, sub_grouping: str | None = None, user_ids: Sequence[int] | None = None, project_ids: Sequence[int | None] | None = None, client_ids: Sequence[int | None] | None = None, tag_ids: Sequence[int | None] | None = None, description: str | None = None, billable: bool | None = None) -> SummaryReport:
+        """Tracked time grouped (``projects``, ``clients``, ``users`` ...) and sub-grouped."""
+        return self._call("summary", workspace_id, start_date=start_date, end_date=end_date, grouping=grouping, sub_grouping=sub_grouping, user_ids=user_ids, project_ids=project_ids, client_ids=client_ids, tag_ids=tag_ids, description=description, billable=billable)  # type: ignore[no-any-return]
+
+    def totals(self, workspace_id: int, *, start_date: date | str, end_date: date | str, resolution: str | None = None, user_ids: Sequence[int] | None = None, project_ids: Sequence[int | None] | None = None, client_ids: Sequence[int | None] | None = None, tag_ids: Sequence[int | None] | None = None, description: str | None = None, billable: bool | None = None) -> ReportTotals:
+        """Total seconds, billable amounts per rate, and a graph per ``resolution`` bucket."""
+        return self._call("totals", workspace_id, start_date=start_date, end_date=end_date, resolution=resolution, user_ids=user_ids, project_ids=project_ids, client_ids=client_ids, tag_ids=tag_ids, description=description, billable=billable)  # type: ignore[no-any-return]
 
 class SyncFocusResource(SyncNamespace):
     """Blocking twin of ``toggl_async.resources.focus.FocusResource``."""
@@ -119,9 +293,21 @@ class Namespaces:
 
     me: SyncMeResource
     time_entries: SyncTimeEntriesResource
+    workspaces: SyncWorkspacesResource
+    projects: SyncProjectsResource
+    clients: SyncClientsResource
+    tags: SyncTagsResource
+    tasks: SyncTasksResource
+    reports: SyncReportsResource
     focus: SyncFocusResource
 
     def _bind(self, portal: Portal, client: toggl_async.TogglClient) -> None:
         self.me = SyncMeResource(portal, client.me)
         self.time_entries = SyncTimeEntriesResource(portal, client.time_entries)
+        self.workspaces = SyncWorkspacesResource(portal, client.workspaces)
+        self.projects = SyncProjectsResource(portal, client.projects)
+        self.clients = SyncClientsResource(portal, client.clients)
+        self.tags = SyncTagsResource(portal, client.tags)
+        self.tasks = SyncTasksResource(portal, client.tasks)
+        self.reports = SyncReportsResource(portal, client.reports)
         self.focus = SyncFocusResource(portal, client.focus)

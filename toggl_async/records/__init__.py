@@ -4,6 +4,15 @@ from ._base import Record
 from .converter import converter, structure, to_dict
 from .focus import FocusTimeEntry
 from .quota import OrganizationQuota
+from .reports import (
+    ReportGraphPoint,
+    ReportRate,
+    ReportTimeEntry,
+    ReportTotals,
+    SummaryGroup,
+    SummaryReport,
+    SummarySubGroup,
+)
 from .track import (
     Client,
     Feature,
@@ -18,8 +27,19 @@ from .track import (
     Workspace,
     WorkspaceFeatures,
 )
+from .workspace import PatchFailure, PatchResult, WorkspaceUser
 
 __all__ = [
+    "WorkspaceUser",
+    "ReportRate",
+    "ReportTotals",
+    "ReportGraphPoint",
+    "SummarySubGroup",
+    "SummaryReport",
+    "SummaryGroup",
+    "ReportTimeEntry",
+    "PatchResult",
+    "PatchFailure",
     "Client",
     "Feature",
     "FocusTimeEntry",

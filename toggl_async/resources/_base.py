@@ -83,8 +83,13 @@ class Resource:
         cursor: Cursor | None = None,
         limit: int | None = None,
         transform: Callable[[list[Any]], list[Any]] | None = None,
+        identity: Mapping[str, Any] | None = None,
     ) -> Paginator[T]:
-        """A :class:`Paginator` over ``path``; page parameters go in the query or the body."""
+        """A :class:`Paginator` over ``path``; page parameters go in the query or the body.
+
+        ``identity`` adds to what a cursor must match without being sent (e.g. the whole
+        date range of a search that the strategy sends window by window).
+        """
         fixed = {k: v for k, v in (params or {}).items() if v is not None}
 
         async def send(page_params: dict[str, Any]) -> Response:
@@ -97,7 +102,12 @@ class Resource:
             strategy=strategy,
             into=into,
             send=send,
-            query={"path": path, **_jsonable(fixed), **_jsonable(_strategy_settings(strategy))},
+            query={
+                "path": path,
+                **_jsonable(fixed),
+                **_jsonable(_strategy_settings(strategy)),
+                **_jsonable(identity or {}),
+            },
             transform=transform,
         )
         return Paginator(source, cursor=cursor, limit=limit)

@@ -1,0 +1,59 @@
+"""``toggl.tags``: the tags of a workspace."""
+
+from __future__ import annotations
+
+from .._params import check_id, check_positive
+from ..pagination import Cursor, NumberedPages, Paginator
+from ..records import Tag
+from ._base import Resource
+
+__all__ = ["TagsResource"]
+
+
+def _name(name: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("name must be a non-empty string")
+    return name
+
+
+class TagsResource(Resource):
+    """List, create, rename and delete tags."""
+
+    def iter(
+        self,
+        workspace_id: int,
+        *,
+        per_page: int = 200,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> Paginator[Tag]:
+        """Every tag of the workspace, ``per_page`` at a time."""
+        check_id("workspace_id", workspace_id)
+        check_positive("per_page", per_page)
+        return self._paginate(
+            Tag,
+            NumberedPages(per_page=per_page),
+            "GET",
+            f"/workspaces/{workspace_id}/tags",
+            cursor=cursor,
+            limit=limit,
+        )
+
+    async def create(self, workspace_id: int, *, name: str) -> Tag:
+        """Create a tag (400 ``BadRequestError`` if the name is taken)."""
+        check_id("workspace_id", workspace_id)
+        path = f"/workspaces/{workspace_id}/tags"
+        return await self._fetch(Tag, "POST", path, json={"name": _name(name)})
+
+    async def update(self, workspace_id: int, tag_id: int, *, name: str) -> Tag:
+        """Rename a tag."""
+        check_id("workspace_id", workspace_id)
+        check_id("tag_id", tag_id)
+        path = f"/workspaces/{workspace_id}/tags/{tag_id}"
+        return await self._fetch(Tag, "PUT", path, json={"name": _name(name)})
+
+    async def delete(self, workspace_id: int, tag_id: int) -> None:
+        """Delete a tag (Toggl strips it from entries)."""
+        check_id("workspace_id", workspace_id)
+        check_id("tag_id", tag_id)
+        await self._send("DELETE", f"/workspaces/{workspace_id}/tags/{tag_id}")
