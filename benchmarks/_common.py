@@ -261,8 +261,12 @@ def sandbox_process(
     )
     process.start()
     try:
-        if not parent.poll(120):
-            raise RuntimeError("the sandbox process did not start within 120 s")
+        deadline = time.monotonic() + 180
+        while not parent.poll(0.2):
+            if not process.is_alive():
+                raise RuntimeError(f"the sandbox process died (exit code {process.exitcode})")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the sandbox process did not start within 180 s")
         info = SandboxInfo(**parent.recv())
         info.windows = [tuple(w) for w in info.windows]  # type: ignore[misc]
         yield SandboxProcess(parent, process, info)
@@ -282,8 +286,12 @@ def run_in_process(target: Callable[..., Any], *args: Any, timeout: float = 600)
     process = ctx.Process(target=_call_and_send, args=(child, target, args), daemon=True)
     process.start()
     try:
-        if not parent.poll(timeout):
-            raise TimeoutError(f"{getattr(target, '__name__', target)} took over {timeout} s")
+        deadline = time.monotonic() + timeout
+        while not parent.poll(0.2):
+            if not process.is_alive():
+                raise RuntimeError(f"{target.__name__} died (exit code {process.exitcode})")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{target.__name__} took over {timeout} s")
         ok, value = parent.recv()
     finally:
         process.join(10)

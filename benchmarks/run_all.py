@@ -111,8 +111,10 @@ def overhead_section(data: dict[str, Any]) -> str:
             ["operation", "in flight", "wall / raw", "client CPU / raw", "wall / (raw + records)"],
             rows,
         )
-        + f'\n\nTarget: {data["target_ratio"]}. "raw + records" is the raw loop plus the same'
-        ' record decoding; the difference to "raw" is the cost of typed records.\n'
+        + f"\n\nTarget: {data['target_ratio']}. Each figure is the median, over "
+        f"{data['sizes']['rounds']} alternating rounds, of the two times measured side by side. "
+        '"raw + records" is the raw loop plus the same record decoding; the gap between the '
+        '"raw" and "raw + records" columns is the cost of typed records.\n'
     )
 
 
@@ -221,6 +223,27 @@ def export_section(data: dict[str, Any]) -> str:
     )
 
 
+def sync_section(data: dict[str, Any]) -> str:
+    per_call = data.get("per_call_us")
+    if not isinstance(per_call, dict):
+        return generic_section("sync_overhead", data)
+    rows = [[name, f"{us:,.0f}"] for name, us in per_call.items()]
+    notes = []
+    if "overhead_us" in data:
+        notes.append(f"blocking shim overhead per call: {data['overhead_us']:,.0f} µs")
+    if "target_us" in data:
+        notes.append(f"target {data['target_us']:,.0f} µs")
+    if "threads_speedup" in data:
+        notes.append(f"8 threads vs 1: {_x(data['threads_speedup'])}")
+    return (
+        f"### Blocking shim ({data.get('calls', '?')} calls)\n\n"
+        + md_table(["client", "µs per call"], rows)
+        + "\n\n"
+        + "; ".join(notes)
+        + "\n"
+    )
+
+
 def generic_section(name: str, data: dict[str, Any]) -> str:
     """For results whose layout this script does not know: their ratio/throughput figures."""
     figures = list(_numbers(data.get("figures", data)))
@@ -247,6 +270,7 @@ SECTIONS = {
     "pagination": pagination_section,
     "peers": peers_section,
     "export": export_section,
+    "sync_overhead": sync_section,
 }
 
 
