@@ -122,6 +122,14 @@ def _field_code(i: int, field: attrs.Attribute[Any], out: str, ns: dict[str, Any
         fetch = [f"    v = d[{key!r}]"]
     elif default is None and (optional or field.type is Any):
         fetch = [f"    v = g({key!r})"]
+    elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        # A fresh value per record, as attrs would make it (not the Factory object itself).
+        made: Any = default
+        if made.takes_self:
+            raise TypeError(f"{field.name}: Factory(takes_self=True) defaults are not supported")
+        ns[f"factory{i}"] = made.factory
+        fetch = [f"    v = g({key!r}, MISSING)"]
+        guard = [f"    if v is MISSING: {out} = factory{i}()", "    else:"]
     else:
         ns[f"default{i}"] = default
         fetch = [f"    v = g({key!r}, MISSING)"]
