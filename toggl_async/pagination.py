@@ -27,6 +27,7 @@ from .transport import Response
 
 __all__ = [
     "Cursor",
+    "HeaderCursor",
     "Keyset",
     "NumberedPages",
     "Offset",
@@ -165,6 +166,69 @@ class NumberedPages(Strategy):
         if isinstance(raw, _Counted) and at["page"] * self.per_page >= raw.total:
             return None
         return {"page": at["page"] + 1}
+
+
+@attrs.frozen
+class HeaderCursor(Strategy):
+    """The next page's start row comes in a response header; no header: the last page.
+
+    ``header`` (e.g. Reports' ``X-Next-Row-Number``) is sent back as ``param``
+    (``first_row_number``). ``keep`` maps more headers to cursor keys that are recorded but
+    never sent (sending Reports' ``first_id`` along can make it return no rows).
+
+    Pages hold *rows*, and a row may expand to several items (Reports groups entries).
+    ``row_of`` gives an item's row number: a cursor taken mid-page then points at the row of
+    the next item, plus how many of that row's items were already yielded, so resuming
+    repeats no item and skips none even if the rest of the page has changed.
+    """
+
+    kind: ClassVar[str] = "header"
+    header: str
+    param: str
+    keep: tuple[tuple[str, str], ...] = ()
+    row_of: Callable[[Any], int | None] | None = None
+
+    def first(self) -> Json:
+        return {"row": None}
+
+    def params(self, at: Json) -> dict[str, Any]:
+        return {self.param: at.get("row")}
+
+    def next(self, at: Json, raw: list[Any], response: Response) -> Json | None:
+        value = response.headers.get(self.header)
+        if value is None or not value.strip():
+            return None
+        row = _header_int(value)
+        current = at.get("row")
+        if row is None or row < 1 or (isinstance(current, int) and row <= current):
+            raise DecodeError(
+                f"{response.method} {response.url} sent {self.header}: {value!r}, which does "
+                f"not move past row {current or 1}; refusing to loop",
+                method=response.method,
+                url=response.url,
+                body=response.body,
+            )
+        position: Json = {"row": row}
+        for header, key in self.keep:
+            kept = response.headers.get(header)
+            if kept is not None:
+                position[key] = kept
+        return position
+
+    def resume(self, at: Json, items: Sequence[Any], consumed: int) -> tuple[Json, int]:
+        row_of = self.row_of
+        row = None if row_of is None or consumed >= len(items) else row_of(items[consumed])
+        if row is None or row == at.get("row"):
+            return at, consumed
+        done = sum(1 for item in items[:consumed] if row_of(item) == row)  # type: ignore[misc]
+        return {"row": row}, done
+
+
+def _header_int(value: str) -> int | None:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
 
 
 class _Counted(list[Any]):

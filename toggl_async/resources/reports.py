@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any, ClassVar
 
 import attrs
 
 from .._params import check_id, check_positive
 from ..auth import Api
-from ..pagination import Cursor, Paginator, Strategy
-from ..records import ReportTimeEntry, SummaryReport, ReportTotals
+from ..errors import InvalidCursorError
+from ..pagination import Cursor, HeaderCursor, Paginator, Strategy
+from ..records import ReportTimeEntry, ReportTotals, SummaryReport
 from ..transport import Response
 from ._base import Resource
 
@@ -83,54 +85,83 @@ def _filters(
     return {k: v for k, v in filters.items() if v is not None}
 
 
+_ROWS = HeaderCursor(
+    header="X-Next-Row-Number",
+    param="first_row_number",
+    keep=(("X-Next-ID", "next_id"), ("X-Next-Timestamp", "next_timestamp")),
+    row_of=attrgetter("row_number"),
+)
+
+
 @attrs.frozen
 class ReportsSearch(Strategy):
     """The detailed search: date windows in order, each paged by the ``X-Next-Row-Number``
     header (sent back as ``first_row_number``); a window ends when the headers are absent.
 
     ``X-Next-ID``/``X-Next-Timestamp`` are kept in the position but not sent: adding
-    ``first_id`` was reported to make the live API return nothing.
+    ``first_id`` was reported to make the live API return nothing. A position is the window
+    (its index; the whole range is part of the cursor's identity) plus the row to start at;
+    a cursor taken inside a grouped row also says how many of its entries were yielded.
     """
 
     kind: ClassVar[str] = "reports-search"
     windows: tuple[tuple[str, str], ...]
     page_size: int
+    workspace_id: int | None = None
+    rows: HeaderCursor = _ROWS
 
     def first(self) -> dict[str, Any]:
-        return {"window": 0, "row": None}
+        return {"window": 0, **self.rows.first()}
 
     def params(self, at: dict[str, Any]) -> dict[str, Any]:
-        start, end = self.windows[at["window"]]
+        start, end = self.windows[self._window(at)]
         return {
             "start_date": start,
             "end_date": end,
-            "first_row_number": at.get("row"),
             "page_size": self.page_size,
+            **self.rows.params(_row_position(at)),
         }
 
     def unwrap(self, payload: Any) -> list[Any]:
         """Rows of grouped entries -> one dict per entry, the row's fields joined in."""
         rows = super().unwrap(payload)
         entries: list[Any] = []
+        base = {} if self.workspace_id is None else {"workspace_id": self.workspace_id}
         for row in rows:
             if not isinstance(row, dict) or not isinstance(row.get("time_entries"), list):
                 raise TypeError("expected rows with a 'time_entries' array")
             shared = {k: v for k, v in row.items() if k != "time_entries"}
-            entries.extend({**shared, **entry} for entry in row["time_entries"])
+            entries.extend({**base, **shared, **entry} for entry in row["time_entries"])
         return entries
 
     def next(self, at: dict[str, Any], raw: list[Any], response: Response) -> dict[str, Any] | None:
-        row = response.headers.get("X-Next-Row-Number")
-        if row:
-            return {
-                "window": at["window"],
-                "row": int(row),
-                "next_id": response.headers.get("X-Next-ID"),
-                "next_timestamp": response.headers.get("X-Next-Timestamp"),
-            }
-        if at["window"] + 1 < len(self.windows):
-            return {"window": at["window"] + 1, "row": None}
+        window = self._window(at)
+        following = self.rows.next(_row_position(at), raw, response)
+        if following is not None:
+            return {"window": window, **following}
+        if window + 1 < len(self.windows):
+            return {"window": window + 1, **self.rows.first()}
         return None
+
+    def resume(
+        self, at: dict[str, Any], items: Sequence[Any], consumed: int
+    ) -> tuple[dict[str, Any], int]:
+        position, skip = self.rows.resume(_row_position(at), items, consumed)
+        return {"window": self._window(at), **position}, skip
+
+    def _window(self, at: dict[str, Any]) -> int:
+        index = at.get("window")
+        if (
+            isinstance(index, bool)
+            or not isinstance(index, int)
+            or not 0 <= index < len(self.windows)
+        ):
+            raise InvalidCursorError(f"this cursor names no window of this search: {at!r}")
+        return index
+
+
+def _row_position(at: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in at.items() if k != "window"}
 
 
 class ReportsResource(Resource):
@@ -153,6 +184,7 @@ class ReportsResource(Resource):
         page_size: int = 50,
         order_by: str | None = None,
         order_dir: str | None = None,
+        grouped: bool = False,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> Paginator[ReportTimeEntry]:
@@ -162,8 +194,10 @@ class ReportsResource(Resource):
         Yields one :class:`ReportTimeEntry` per entry with its row's fields joined in;
         ranges longer than Toggl accepts are split into windows, transparently and in
         order, under one resumable cursor. Running entries are not in reports. A filter
-        list may hold ``None`` for "no project/client/tag". Retried like a GET: it only
-        reads.
+        list may hold ``None`` for "no project/client/tag". ``grouped=True`` lets Toggl
+        merge alike entries of a day into one row (you still get every entry). Ranges
+        longer than a window are ordered window by window (newest window first with
+        ``order_dir="DESC"`` and date order). Retried like a GET: it only reads.
         """
         check_id("workspace_id", workspace_id)
         check_positive("page_size", page_size)
@@ -185,10 +219,10 @@ class ReportsResource(Resource):
             description=description,
             billable=billable,
         )
-        params.update(order_by=order_by, order_dir=order_dir)
+        params.update(order_by=order_by, order_dir=order_dir, grouped=True if grouped else None)
         return self._paginate(
             ReportTimeEntry,
-            ReportsSearch(windows=tuple(spans), page_size=page_size),
+            ReportsSearch(windows=tuple(spans), page_size=page_size, workspace_id=workspace_id),
             "POST",
             f"/workspace/{workspace_id}/search/time_entries",
             params=params,
