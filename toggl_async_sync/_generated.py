@@ -172,9 +172,9 @@ class SyncProjectsResource(SyncNamespace):
         """One project."""
         return self._call("get", workspace_id, project_id)  # type: ignore[no-any-return]
 
-    def iter(self, workspace_id: int, *, active: bool | None = None, since: Since | None = None, per_page: int = 200, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[Project]:
+    def iter(self, workspace_id: int, *, active: bool | str | None = None, since: Since | None = None, per_page: int = 200, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[Project]:
         """Every project of the workspace, ``per_page`` (≤ 200) a page; ``active`` True or
-        False filters, None (the default) lists both."""
+        False filters, None (the default) or ``"both"`` lists both."""
         return self._paginate("iter", workspace_id, active=active, since=since, per_page=per_page, cursor=cursor, limit=limit)
 
     def update(self, workspace_id: int, project_id: int, *, name: str | None = None, client_id: int | None = None, active: bool | None = None, is_private: bool | None = None, color: str | None = None, billable: bool | None = None, start_date: date | None = None, end_date: date | None = None, estimated_hours: int | None = None, rate: float | None = None, currency: str | None = None) -> Project:
@@ -239,10 +239,10 @@ class SyncTasksResource(SyncNamespace):
         """Delete a task."""
         return self._call("delete", workspace_id, project_id, task_id)  # type: ignore[no-any-return]
 
-    def iter(self, workspace_id: int, *, active: bool | None = None, per_page: int = 200, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[Task]:
+    def iter(self, workspace_id: int, *, active: bool | str | None = None, per_page: int = 200, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[Task]:
         """Every task of the workspace, ``per_page`` at a time (Toggl wraps this listing in
-        ``{"data": [...], "total_count": N}``; you get the tasks). ``active`` None lists
-        open and done tasks alike."""
+        ``{"data": [...], "total_count": N}``; you get the tasks). ``active`` None (or
+        ``"both"``) lists open and done tasks alike, unlike Toggl's default (open only)."""
         return self._paginate("iter", workspace_id, active=active, per_page=per_page, cursor=cursor, limit=limit)
 
     def update(self, workspace_id: int, project_id: int, task_id: int, *, name: str | None = None, active: bool | None = None, estimated_seconds: int | None = None, user_id: int | None = None, external_reference: str | None = None) -> Task:
@@ -252,16 +252,18 @@ class SyncTasksResource(SyncNamespace):
 class SyncReportsResource(SyncNamespace):
     """Blocking twin of ``toggl_async.resources.reports.ReportsResource``."""
 
-    def iter_time_entries(self, workspace_id: int, *, start_date: date | str, end_date: date | str, user_ids: Sequence[int] | None = None, project_ids: Sequence[int | None] | None = None, client_ids: Sequence[int | None] | None = None, tag_ids: Sequence[int | None] | None = None, description: str | None = None, billable: bool | None = None, page_size: int = 50, order_by: str | None = None, order_dir: str | None = None, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[ReportTimeEntry]:
+    def iter_time_entries(self, workspace_id: int, *, start_date: date | str, end_date: date | str, user_ids: Sequence[int] | None = None, project_ids: Sequence[int | None] | None = None, client_ids: Sequence[int | None] | None = None, tag_ids: Sequence[int | None] | None = None, description: str | None = None, billable: bool | None = None, page_size: int = 50, order_by: str | None = None, order_dir: str | None = None, grouped: bool = False, cursor: Cursor | None = None, limit: int | None = None) -> SyncPaginator[ReportTimeEntry]:
         """Every time entry between two dates (inclusive), of every user of the workspace.
 
         This is how to read history: ``/me/time_entries`` stops at about three months.
         Yields one :class:`ReportTimeEntry` per entry with its row's fields joined in;
         ranges longer than Toggl accepts are split into windows, transparently and in
         order, under one resumable cursor. Running entries are not in reports. A filter
-        list may hold ``None`` for "no project/client/tag". Retried like a GET: it only
-        reads."""
-        return self._paginate("iter_time_entries", workspace_id, start_date=start_date, end_date=end_date, user_ids=user_ids, project_ids=project_ids, client_ids=client_ids, tag_ids=tag_ids, description=description, billable=billable, page_size=page_size, order_by=order_by, order_dir=order_dir, cursor=cursor, limit=limit)
+        list may hold ``None`` for "no project/client/tag". ``grouped=True`` lets Toggl
+        merge alike entries of a day into one row (you still get every entry). Ranges
+        longer than a window are ordered window by window (newest window first with
+        ``order_dir="DESC"`` and date order). Retried like a GET: it only reads."""
+        return self._paginate("iter_time_entries", workspace_id, start_date=start_date, end_date=end_date, user_ids=user_ids, project_ids=project_ids, client_ids=client_ids, tag_ids=tag_ids, description=description, billable=billable, page_size=page_size, order_by=order_by, order_dir=order_dir, grouped=grouped, cursor=cursor, limit=limit)
 
     def summary(self, workspace_id: int, *, start_date: date | str, end_date: date | str, grouping: str | None = None, sub_grouping: str | None = None, user_ids: Sequence[int] | None = None, project_ids: Sequence[int | None] | None = None, client_ids: Sequence[int | None] | None = None, tag_ids: Sequence[int | None] | None = None, description: str | None = None, billable: bool | None = None) -> SummaryReport:
         """Tracked time grouped (``projects``, ``clients``, ``users`` ...) and sub-grouped."""

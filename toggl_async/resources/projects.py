@@ -8,16 +8,11 @@ from .._params import Since, check_id, check_positive, unix_seconds
 from ..pagination import Cursor, NumberedPages, Paginator
 from ..records import Project
 from ._base import Resource
-from ._fields import body_of, require_changes
+from ._fields import active_filter, body_of, require_changes
 
 __all__ = ["ProjectsResource"]
 
 _MAX_PER_PAGE = 200
-
-
-def _active(value: bool | None) -> str | None:
-    """``active=None`` lists active and archived projects alike (Toggl's ``both``)."""
-    return "both" if value is None else ("true" if value else "false")
 
 
 class ProjectsResource(Resource):
@@ -27,18 +22,18 @@ class ProjectsResource(Resource):
         self,
         workspace_id: int,
         *,
-        active: bool | None = None,
+        active: bool | str | None = None,
         since: Since | None = None,
         per_page: int = _MAX_PER_PAGE,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> Paginator[Project]:
         """Every project of the workspace, ``per_page`` (≤ 200) a page; ``active`` True or
-        False filters, None (the default) lists both."""
+        False filters, None (the default) or ``"both"`` lists both."""
         check_id("workspace_id", workspace_id)
         check_positive("per_page", per_page, maximum=_MAX_PER_PAGE)
         params = {
-            "active": _active(active),
+            "active": active_filter(active),
             "since": None if since is None else unix_seconds("since", since),
         }
         return self._paginate(

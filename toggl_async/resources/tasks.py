@@ -6,7 +6,7 @@ from .._params import check_id, check_positive
 from ..pagination import Cursor, NumberedPages, Paginator
 from ..records import Task
 from ._base import Resource
-from ._fields import body_of, require_changes
+from ._fields import active_filter, body_of, require_changes
 
 __all__ = ["TasksResource"]
 
@@ -18,17 +18,17 @@ class TasksResource(Resource):
         self,
         workspace_id: int,
         *,
-        active: bool | None = None,
+        active: bool | str | None = None,
         per_page: int = 200,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> Paginator[Task]:
         """Every task of the workspace, ``per_page`` at a time (Toggl wraps this listing in
-        ``{"data": [...], "total_count": N}``; you get the tasks). ``active`` None lists
-        open and done tasks alike."""
+        ``{"data": [...], "total_count": N}``; you get the tasks). ``active`` None (or
+        ``"both"``) lists open and done tasks alike, unlike Toggl's default (open only)."""
         check_id("workspace_id", workspace_id)
         check_positive("per_page", per_page)
-        params = {"active": "both" if active is None else ("true" if active else "false")}
+        params = {"active": active_filter(active)}
         return self._paginate(
             Task,
             NumberedPages(per_page=per_page, envelope="data"),

@@ -29,6 +29,11 @@ def _aware(name: str, value: datetime) -> datetime:
     return value
 
 
+def _seconds_between(start: datetime, stop: datetime) -> int:
+    """Whole seconds as Toggl will see them: timestamps are sent without microseconds."""
+    return int((stop.replace(microsecond=0) - start.replace(microsecond=0)).total_seconds())
+
+
 def _fields(
     *,
     start: datetime | None,
@@ -53,7 +58,7 @@ def _fields(
         if isinstance(duration, bool) or not isinstance(duration, int):
             raise TypeError(f"duration must be an int of seconds, got {duration!r}")
         agrees = start is None or stop is None or duration < 0
-        if not agrees and int((stop - start).total_seconds()) != duration:  # type: ignore[operator]
+        if not agrees and _seconds_between(start, stop) != duration:  # type: ignore[arg-type]
             raise ValueError("duration disagrees with stop - start; pass one of them")
         body["duration"] = duration
     if description is not None:
@@ -145,8 +150,10 @@ class TimeEntriesResource(Resource):
             raise ValueError("start is required")
         if duration is None and stop is None:
             raise ValueError("pass stop or duration (use time_entries.start() for a timer)")
+        if stop is not None and _aware("stop", stop) < _aware("start", start):
+            raise ValueError(f"stop ({stop.isoformat()}) is before start ({start.isoformat()})")
         if duration is None and stop is not None:
-            duration = int((_aware("stop", stop) - _aware("start", start)).total_seconds())
+            duration = _seconds_between(start, stop)
         if duration is not None and duration < 0:
             raise ValueError("duration must not be negative (use time_entries.start())")
         body = _fields(
