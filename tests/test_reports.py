@@ -156,27 +156,31 @@ async def test_filters_go_in_the_body(toggl: TogglClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"start_date": date(2024, 2, 1), "end_date": date(2024, 1, 1)}, "after"),
-        ({"start_date": datetime(2024, 1, 1), "end_date": date(2024, 2, 1)}, "date"),
-        ({"start_date": "01/01/2024", "end_date": date(2024, 2, 1)}, "YYYY-MM-DD"),
-        ({"start_date": 20240101, "end_date": date(2024, 2, 1)}, "YYYY-MM-DD"),
-        ({"user_ids": []}, "empty"),
-        ({"project_ids": []}, "empty"),
-        ({"tag_ids": [0]}, "positive"),
-        ({"user_ids": [None]}, "int id"),
-        ({"order_by": "project"}, "order_by"),
-        ({"order_dir": "down"}, "order_dir"),
-        ({"page_size": 0}, "page_size"),
+        ({"start_date": date(2024, 2, 1), "end_date": date(2024, 1, 1)}, ValueError, "after"),
+        (
+            {"start_date": datetime(2024, 1, 1), "end_date": date(2024, 2, 1)},
+            ValueError,
+            "not a datetime",
+        ),
+        ({"start_date": "01/01/2024", "end_date": date(2024, 2, 1)}, ValueError, "YYYY-MM-DD"),
+        ({"start_date": 20240101, "end_date": date(2024, 2, 1)}, ValueError, "YYYY-MM-DD"),
+        ({"user_ids": []}, ValueError, "empty"),
+        ({"project_ids": []}, ValueError, "empty"),
+        ({"tag_ids": [0]}, ValueError, "positive"),
+        ({"user_ids": [None]}, TypeError, "int id"),
+        ({"order_by": "project"}, ValueError, "order_by"),
+        ({"order_dir": "down"}, ValueError, "order_dir"),
+        ({"page_size": 0}, ValueError, "page_size"),
     ],
 )
 async def test_bad_search_arguments_fail_before_any_request(
-    toggl: TogglClient, kwargs: dict[str, Any], message: str
+    toggl: TogglClient, kwargs: dict[str, Any], error: type[Exception], message: str
 ) -> None:
     arguments: dict[str, Any] = {"start_date": "2024-01-01", "end_date": "2024-01-31", **kwargs}
     with aioresponses() as m:
-        with pytest.raises((ValueError, TypeError), match=message):
+        with pytest.raises(error, match=message):
             toggl.reports.iter_time_entries(WID, **arguments)
         assert not m.requests
 

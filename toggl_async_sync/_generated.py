@@ -132,7 +132,10 @@ class SyncTimeEntriesResource(SyncNamespace):
         return self._call("patch", workspace_id, ids, operations)  # type: ignore[no-any-return]
 
     def start(self, workspace_id: int, *, start: datetime | None = None, description: str | None = None, project_id: int | None = None, task_id: int | None = None, tags: Sequence[str] | None = None, tag_ids: Sequence[int] | None = None, billable: bool | None = None, created_with: str = 'toggl-async/0.1.0') -> TimeEntry:
-        """Start a timer now (or at ``start``); Toggl stops the one already running."""
+        """Start a timer now (or at ``start``); Toggl stops the one already running.
+
+        Like :meth:`create`, never retried once sent: after a ``TogglConnectionError`` check
+        :meth:`current` before starting again."""
         return self._call("start", workspace_id, start=start, description=description, project_id=project_id, task_id=task_id, tags=tags, tag_ids=tag_ids, billable=billable, created_with=created_with)  # type: ignore[no-any-return]
 
     def stop(self, workspace_id: int, time_entry_id: int) -> TimeEntry:

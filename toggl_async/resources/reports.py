@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any, ClassVar
 
@@ -28,6 +28,8 @@ _ORDER_DIR = ("ASC", "DESC")
 
 
 def _as_date(name: str, value: date | str) -> date:
+    if isinstance(value, datetime):
+        raise ValueError(f"{name} must be a date, not a datetime; pass {name}.date()")
     if isinstance(value, date):
         return value
     if isinstance(value, str):

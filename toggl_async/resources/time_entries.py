@@ -185,7 +185,11 @@ class TimeEntriesResource(Resource):
         billable: bool | None = None,
         created_with: str = CREATED_WITH,
     ) -> TimeEntry:
-        """Start a timer now (or at ``start``); Toggl stops the one already running."""
+        """Start a timer now (or at ``start``); Toggl stops the one already running.
+
+        Like :meth:`create`, never retried once sent: after a ``TogglConnectionError`` check
+        :meth:`current` before starting again.
+        """
         check_id("workspace_id", workspace_id)
         body = _fields(
             start=start or datetime.now(UTC).replace(microsecond=0),
