@@ -390,8 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     args.results.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     ran = {} if args.summary_only else run(list(args.only or SCRIPTS), args.quick, args.results)
+    # Keep the timings of scripts not run this time (``--only``), for the summary's table.
+    log = args.results / "runs.json"
+    runs = json.loads(log.read_text(encoding="utf-8")) if log.exists() else {}
+    runs.update(ran)
+    log.write_text(json.dumps(runs, indent=2) + "\n", encoding="utf-8")
     plot = plot_export(args.results)
-    text = summary(args.results, ran, plot)
+    text = summary(args.results, {n: runs[n] for n in SCRIPTS if n in runs}, plot)
     (args.results / "SUMMARY.md").write_text(text, encoding="utf-8")
     total = time.perf_counter() - started
     print(
