@@ -1,0 +1,98 @@
+"""Bulk export of a whole Toggl account: concurrent, resumable, quota-aware.
+
+``await export_account(client, "out/")`` writes the account's workspaces, projects,
+clients, tags, tasks and time entries (JSON lines, CSV or SQLite) plus ``manifest.json``.
+The ``toggl-async export`` command is a thin shell around it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from .engine import Exporter, ExportOptions, ProgressCallback
+from .errors import (
+    ExportDirectoryError,
+    ExportError,
+    ExportLockedError,
+    ExportOptionsError,
+    ExportStateError,
+)
+from .sinks import FORMATS
+from .summary import ExportProgress, ExportSummary, WorkspaceProgress
+from .tables import KINDS
+
+if TYPE_CHECKING:
+    from ..client import TogglClient
+
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "ExportDirectoryError",
+    "ExportError",
+    "ExportLockedError",
+    "ExportOptionsError",
+    "ExportProgress",
+    "ExportStateError",
+    "ExportSummary",
+    "Format",
+    "WorkspaceProgress",
+    "export_account",
+]
+
+Format = Literal["jsonl", "csv", "sqlite"]
+
+
+async def export_account(
+    client: TogglClient,
+    out_dir: str | os.PathLike[str],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    workspaces: Sequence[int] | None = None,
+    format: Format | None = None,
+    concurrency: int = 8,
+    page_size: int | None = None,
+    resume: bool | None = None,
+    overwrite: bool = False,
+    on_progress: ProgressCallback | None = None,
+    checkpoint_interval: float = 0.5,
+    progress_interval: float = 0.25,
+) -> ExportSummary:
+    """Export the account behind ``client`` into ``out_dir``; return what was written.
+
+    ``since``/``until`` bound the time entries by start day in the user's timezone
+    (default: the whole history up to today); the other objects are always exported whole.
+    ``workspaces`` picks workspace ids (default: all of the user's). ``format`` is
+    ``"jsonl"`` (default), ``"csv"`` or ``"sqlite"``. ``concurrency`` bounds the listings
+    read at once (give the client at least as much ``max_concurrency``).
+
+    Re-running into the same directory continues an unfinished export (options not given
+    are taken from it; options given must match); ``resume=True`` insists that there is one
+    to continue. A directory holding a finished export is left alone unless
+    ``overwrite=True``. When the hourly quota is spent the export waits for the reset if the
+    client's ``RetryPolicy(wait_for_quota=True)`` says so (``RetryPolicy.for_export()``),
+    else it raises :class:`~toggl_async.QuotaExceededError` after saving its progress.
+
+    ``on_progress`` receives an :class:`ExportProgress` snapshot every
+    ``progress_interval`` seconds. Raises :class:`ExportOptionsError` for impossible
+    arguments, :class:`ExportDirectoryError` when ``out_dir`` cannot be written,
+    :class:`ExportLockedError` when another export writes there, :class:`ExportStateError`
+    when the directory holds something else, and the client's API errors.
+    """
+    options = ExportOptions(
+        since=since,
+        until=until,
+        workspaces=workspaces,
+        format=format,
+        concurrency=concurrency,
+        page_size=page_size,
+        resume=resume,
+        overwrite=overwrite,
+        checkpoint_interval=checkpoint_interval,
+        progress_interval=progress_interval,
+    )
+    return await Exporter(client, Path(out_dir), options, on_progress).run()

@@ -1,0 +1,84 @@
+"""The export's only contact with the API: the public client methods it reads through.
+
+Kept in one place so the engine deals in *listings* (a paginator per unit) and the page
+sizes that decide the request cost live here, next to the reasons for them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ..pagination import Cursor, Paginator
+from ..records import Client, Me, Organization, TimeEntry, Workspace
+
+if TYPE_CHECKING:
+    from ..client import TogglClient
+
+__all__ = ["REPORTS_PAGE_SIZE", "Sources"]
+
+#: Rows per Reports page: Toggl's documented default and, as far as anyone has measured, its
+#: cap. Every page is one request, so this is what bounds requests per 1000 entries (20).
+REPORTS_PAGE_SIZE = 50
+#: Track's largest page for projects and workspace tasks.
+TRACK_PAGE_SIZE = 200
+
+
+class Sources:
+    """Listings for one client: what a unit reads, and the one-off setup calls."""
+
+    def __init__(self, client: TogglClient, *, page_size: int = REPORTS_PAGE_SIZE) -> None:
+        self.client = client
+        self.page_size = page_size
+
+    async def me(self) -> Me:
+        return await self.client.me.get()
+
+    async def workspaces(self) -> list[Workspace]:
+        return await self.client.me.workspaces()
+
+    async def organizations(self) -> list[Organization]:
+        return await self.client.me.organizations()
+
+    async def running(self) -> TimeEntry | None:
+        return await self.client.time_entries.current()
+
+    async def clients(self, workspace_id: int) -> list[Client]:
+        return await self.client.clients.list(workspace_id, status="both")
+
+    def listing(self, kind: str, workspace_id: int, cursor: Cursor | None) -> Paginator[Any]:
+        """The paginated listing of a workspace's projects, tags or tasks."""
+        toggl = self.client
+        if kind == "projects":
+            return toggl.projects.iter(workspace_id, per_page=TRACK_PAGE_SIZE, cursor=cursor)
+        if kind == "tags":
+            return toggl.tags.iter(workspace_id, cursor=cursor)
+        if kind == "tasks":
+            return toggl.tasks.iter(
+                workspace_id, active="both", per_page=TRACK_PAGE_SIZE, cursor=cursor
+            )
+        raise ValueError(f"no listing for {kind!r}")
+
+    def time_entries(
+        self, workspace_id: int, start: date, end: date, cursor: Cursor | None
+    ) -> Paginator[Any]:
+        """Reports detailed search over ``start``..``end`` (inclusive), oldest first."""
+        return self.client.reports.iter_time_entries(
+            workspace_id,
+            start_date=start,
+            end_date=end,
+            page_size=self.page_size,
+            order_by="date",  # oldest first: the engine splits windows by day
+            order_dir="ASC",
+            cursor=cursor,
+        )
+
+    async def any_entry(self, workspace_id: int, start: date, end: date) -> bool:
+        """Whether the workspace has a time entry in ``start``..``end`` (one request)."""
+        listing = self.client.reports.iter_time_entries(
+            workspace_id, start_date=start, end_date=end, page_size=1, limit=1
+        )
+        async with listing:
+            async for _ in listing:
+                return True
+        return False

@@ -1,0 +1,172 @@
+"""The exported objects: one table per object, its columns, and how a record becomes a row.
+
+Columns are the record's fields under the API's names (what :func:`~toggl_async.records.to_dict`
+produces), in declaration order. Fields Toggl sends that the record does not model go into
+``extra`` (JSON lines keep them as top-level keys; CSV and SQLite put them in an ``extra``
+column as a JSON object), so an export never drops a field. Secrets never get written.
+
+A row is ``(values in column order, extra fields)``. Building it is the export's hot loop,
+so each table gets a generated function that reads the record's slots directly and calls
+the converter only for nested records; the result equals :func:`to_dict` (checked by the
+tests), without building a dict per field set.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from ..records import (
+    Client,
+    Project,
+    Record,
+    ReportTimeEntry,
+    Tag,
+    Task,
+    Workspace,
+    converter,
+    to_dict,
+)
+from ..records.converter import RENAMES
+
+__all__ = ["EXTRA", "KINDS", "QUERY_ARTIFACTS", "SECRET_KEYS", "Row", "Table", "table"]
+
+#: Export order of the objects (files, tables, manifest).
+KINDS: tuple[str, ...] = ("workspaces", "projects", "clients", "tags", "tasks", "time_entries")
+
+#: Credentials Toggl echoes inside objects; they never reach an export file.
+SECRET_KEYS = frozenset({"api_token", "intercom_hash"})
+
+#: Reports fields that describe a row's place in one particular search, not the entry: the
+#: row number changes with the date window a row was read in, so keeping it would make two
+#: exports of the same data differ (and a resumed export differ from an uninterrupted one).
+QUERY_ARTIFACTS = frozenset({"row_number"})
+
+EXTRA = "extra"
+
+Row = tuple[list[Any], dict[str, Any]]
+"""Values in column order, and the fields that have no column."""
+
+
+@attrs.frozen(eq=False)
+class Table:
+    """One exported object: its name, columns, and the fast record-to-row function."""
+
+    name: str
+    columns: tuple[str, ...]
+    """Column names in order; ``id`` first (the primary key), ``extra`` not included."""
+    record: type[Record]
+    _make: Callable[[Record], Row] = attrs.field(repr=False)
+    skipped: frozenset[str] = SECRET_KEYS
+    """Keys never written: secrets, and (time entries) per-search artifacts."""
+
+    def row(self, record: Record) -> Row:
+        """The record as a row (equal to splitting :func:`to_dict`, secrets removed)."""
+        return self._make(record)
+
+    def split(self, data: Mapping[str, Any]) -> Row:
+        """A row from a JSON-shaped dict (the slow path, for the odd record of another type)."""
+        values = [data.get(name) for name in self.columns]
+        known = self._known
+        skip = self.skipped
+        extra = {k: v for k, v in data.items() if k not in known and k not in skip}
+        return values, extra
+
+    def as_dict(self, row: Row) -> dict[str, Any]:
+        """A row as one JSON object: the columns, then the extra fields."""
+        values, extra = row
+        data = dict(zip(self.columns, values, strict=True))
+        if extra:
+            data.update(extra)
+        return data
+
+    @functools.cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(self.columns)
+
+
+def _plain(annotation: Any) -> bool:
+    """Whether values of this type are already JSON-native in a structured record."""
+    if annotation in (int, str, float, bool, Any, type(None)):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return all(_plain(a) for a in typing.get_args(annotation))
+    if origin in (list, dict):
+        return all(_plain(a) for a in typing.get_args(annotation))
+    return False
+
+
+def _time(annotation: Any) -> bool:
+    args = typing.get_args(annotation) or (annotation,)
+    return any(a in (datetime, date) for a in args) and all(
+        a in (datetime, date, type(None)) for a in args
+    )
+
+
+def _build(
+    name: str, record: type[Record], first: tuple[str, ...], skip: frozenset[str] = SECRET_KEYS
+) -> Table:
+    attrs.resolve_types(record)
+    fields = {
+        RENAMES.get(f.name, f.name): f
+        for f in attrs.fields(record)
+        if f.name != "extra" and RENAMES.get(f.name, f.name) not in skip
+    }
+    columns = (*first, *(c for c in fields if c not in first))
+    ns: dict[str, Any] = {"unstructure": converter.unstructure, "SKIP": skip}
+    items = []
+    for column in columns:
+        field = fields.get(column)
+        if field is None:
+            items.append("None")
+        elif _plain(field.type):
+            items.append(f"r.{field.name}")
+        elif _time(field.type):
+            items.append(f"(None if (x := r.{field.name}) is None else x.isoformat())")
+        else:
+            items.append(f"(None if (x := r.{field.name}) is None else unstructure(x))")
+    source = "\n".join(
+        [
+            "def make_row(r):",
+            "    extra = r.extra",
+            "    if extra:",
+            "        extra = {k: v for k, v in extra.items() if k not in SKIP}",
+            "    else:",
+            "        extra = {}",
+            "    return [" + ", ".join(items) + "], extra",
+        ]
+    )
+    exec(compile(source, f"<toggl_async export row {name}>", "exec"), ns)
+    return Table(name, columns, record, ns["make_row"], skip)
+
+
+@functools.cache
+def table(kind: str) -> Table:
+    """The :class:`Table` of ``kind`` (one of :data:`KINDS`)."""
+    records: dict[str, type[Record]] = {
+        "workspaces": Workspace,
+        "projects": Project,
+        "clients": Client,
+        "tags": Tag,
+        "tasks": Task,
+    }
+    if kind == "time_entries":
+        return _build(kind, ReportTimeEntry, ("id", "workspace_id"), SECRET_KEYS | QUERY_ARTIFACTS)
+    if kind not in records:
+        raise ValueError(f"unknown export object {kind!r}; expected one of {', '.join(KINDS)}")
+    return _build(kind, records[kind], ("id",))
+
+
+def record_dict(record: Record) -> dict[str, Any]:
+    """A record as :func:`to_dict` gives it, secrets removed (the slow, general path)."""
+    data = to_dict(record)
+    for key in SECRET_KEYS.intersection(data):
+        del data[key]
+    return data
