@@ -1,0 +1,529 @@
+"""The ``toggl-async`` command: ``export``, ``quota`` and ``sandbox``.
+
+The token comes from ``TOGGL_API_TOKEN`` (or a hidden prompt on a terminal), never from the
+command line, where ``ps`` would show it. Exit codes are part of the interface (see
+``EXIT_CODES`` and ``toggl-async export --help``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import math
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .client import DEFAULT_REPORTS_URL, DEFAULT_TRACK_URL, TogglClient
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    QuotaExceededError,
+    TogglError,
+)
+from .export import (
+    ExportDirectoryError,
+    ExportLockedError,
+    ExportOptionsError,
+    ExportStateError,
+    export_account,
+)
+from .export.display import Display, clock, make_display, summary_text
+from .export.sources import REPORTS_PAGE_SIZE
+from .retry import RetryPolicy
+
+__all__ = ["EXIT_CODES", "main"]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_QUOTA = 4
+EXIT_LOCKED = 5
+EXIT_DIRECTORY = 6
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = {
+    EXIT_OK: "done",
+    EXIT_ERROR: "the API or the network failed after retries (progress is kept: run again)",
+    EXIT_USAGE: "bad arguments (dates, format, workspace ids ...)",
+    EXIT_AUTH: "no API token, or Toggl refused it",
+    EXIT_QUOTA: "the hourly quota is spent and --no-wait was given (run again to resume)",
+    EXIT_LOCKED: "another export is writing into OUT_DIR",
+    EXIT_DIRECTORY: "OUT_DIR cannot be used: not writable, not empty, or another export",
+    EXIT_INTERRUPTED: "interrupted by Ctrl-C or SIGTERM (run again to resume)",
+}
+
+log = logging.getLogger("toggl_async.cli")
+
+
+def _exit_codes_text() -> str:
+    return "exit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES.items())
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-01-31") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def _add_connection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--track-base-url",
+        default=os.environ.get("TOGGL_TRACK_BASE_URL", DEFAULT_TRACK_URL),
+        help="Track API v9 URL prefix, for a proxy or a sandbox "
+        "(env TOGGL_TRACK_BASE_URL; default %(default)s)",
+    )
+    parser.add_argument(
+        "--reports-base-url",
+        default=os.environ.get("TOGGL_REPORTS_BASE_URL", DEFAULT_REPORTS_URL),
+        help="Reports API v3 URL prefix (env TOGGL_REPORTS_BASE_URL; default %(default)s)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="toggl-async",
+        description="Toggl Track from the command line: export a whole account, check the "
+        "API quota, or run a local sandbox server.",
+        epilog="The API token is read from TOGGL_API_TOKEN (or asked for on a terminal); it "
+        "is never a command-line argument.",
+    )
+    parser.add_argument("--version", action="version", version=f"toggl-async {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    export = commands.add_parser(
+        "export",
+        help="export a whole account (resumable, quota-aware)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Export workspaces, projects, clients, tags, tasks and time entries into OUT_DIR,\n"
+            "with manifest.json (counts, date range, sha256 per file, requests spent).\n"
+            "Time entries come from Reports v3 (all members' entries you may see, any age)\n"
+            "plus your running entry. Running it again into the same OUT_DIR continues an\n"
+            "unfinished export exactly where it stopped."
+        ),
+        epilog=_exit_codes_text(),
+    )
+    export.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="where the files go")
+    export.add_argument(
+        "--since",
+        type=_date,
+        help="first day of time entries, YYYY-MM-DD (default: the start of your history)",
+    )
+    export.add_argument(
+        "--until", type=_date, help="last day of time entries, YYYY-MM-DD (default: today)"
+    )
+    export.add_argument(
+        "--workspace",
+        dest="workspaces",
+        metavar="ID",
+        type=_positive_int,
+        action="append",
+        help="export only this workspace (repeat for several; default: all of yours)",
+    )
+    export.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "sqlite"),
+        help="jsonl (default), csv (one file per object) or sqlite (one database)",
+    )
+    export.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        help="listings read at once (default %(default)s)",
+    )
+    export.add_argument(
+        "--rate-limit",
+        type=_positive_float,
+        metavar="PER_SECOND",
+        help="space requests to at most this many per second (Toggl says 1/s is always safe)",
+    )
+    export.add_argument(
+        "--page-size",
+        type=_positive_int,
+        help=f"rows per Reports page (default {REPORTS_PAGE_SIZE}, Toggl's documented size)",
+    )
+    _add_connection(export)
+    export.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="when the hourly quota is spent, stop (resumable, exit 4) instead of waiting",
+    )
+    export.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an unfinished export in OUT_DIR (fail if there is none); "
+        "options not given are taken from it",
+    )
+    export.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a finished (or unfinished) export in OUT_DIR with a new one",
+    )
+    export.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="export a generated demo account from a built-in local server (no token needed)",
+    )
+    export.add_argument(
+        "--sandbox-size",
+        default="demo",
+        choices=("tiny", "small", "demo", "large", "huge"),
+        help="account size for --sandbox (default %(default)s: ~30,000 entries)",
+    )
+    export.add_argument(
+        "--seed", type=int, default=1, help="account seed for --sandbox (default %(default)s)"
+    )
+    loudness = export.add_mutually_exclusive_group()
+    loudness.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    loudness.add_argument(
+        "--verbose", "-v", action="count", default=0, help="log retries (-vv: every request)"
+    )
+
+    quota = commands.add_parser(
+        "quota",
+        help="show the API quota left and estimate how long an export would take",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="One request (GET /me/quota): what is left of each hourly quota, when it "
+        "resets, and what an export can read at that rate.",
+        epilog=_exit_codes_text(),
+    )
+    quota.add_argument(
+        "--entries",
+        type=_positive_int,
+        help="estimate the export time for this many time entries",
+    )
+    _add_connection(quota)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the local sandbox server (a fake Toggl with a generated account)",
+        description="Serve Track v9, Reports v3 and Focus on localhost with a generated "
+        "account; point clients at it with the printed URLs and token.",
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="default %(default)s")
+    sandbox.add_argument("--host", default="127.0.0.1", help="default %(default)s")
+    sandbox.add_argument("--seed", type=int, default=1, help="account seed (default %(default)s)")
+    sandbox.add_argument(
+        "--size",
+        default="demo",
+        choices=("tiny", "small", "demo", "large", "huge"),
+        help="account size (default %(default)s)",
+    )
+    sandbox.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds added to every response (default %(default)s)",
+    )
+    return parser
+
+
+# -- running coroutines with clean interrupts ----------------------------------------------------
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _run(make: Callable[[], Awaitable[int]]) -> int:
+    """Run a coroutine; Ctrl-C and SIGTERM cancel it (it saves its progress) -> exit 130."""
+
+    async def runner() -> int:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        terminated = False
+
+        def on_term() -> None:
+            nonlocal terminated
+            terminated = True
+            if task is not None:
+                task.cancel()
+
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGTERM, on_term)
+        try:
+            return await make()
+        except asyncio.CancelledError:
+            if terminated:
+                raise _Interrupted from None
+            raise
+
+    try:
+        return asyncio.run(runner())
+    except (KeyboardInterrupt, _Interrupted):
+        print(
+            "toggl-async: interrupted; progress is saved, run the same command again to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+
+
+def _error(message: str, code: int) -> int:
+    print(f"toggl-async: {message}", file=sys.stderr)
+    return code
+
+
+def _token() -> str | None:
+    token = os.environ.get("TOGGL_API_TOKEN", "").strip()
+    if token:
+        return token
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        with contextlib.suppress(EOFError):
+            token = getpass.getpass("Toggl API token (from https://track.toggl.com/profile): ")
+        return token.strip() or None
+    return None
+
+
+_NO_TOKEN = (
+    "no API token: set TOGGL_API_TOKEN (your token is at the bottom of "
+    "https://track.toggl.com/profile), or try --sandbox"
+)
+
+
+# -- export --------------------------------------------------------------------------------------
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbose == 1:
+        level = logging.INFO
+    elif verbose >= 2:
+        level = logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _export(args: argparse.Namespace) -> int:
+    if args.since and args.until and args.since > args.until:
+        return _error(f"--since {args.since} is after --until {args.until}", EXIT_USAGE)
+    if args.sandbox and args.resume:
+        return _error("--resume does not apply to --sandbox runs", EXIT_USAGE)
+    _configure_logging(args.verbose, args.quiet)
+    token = None
+    if not args.sandbox:
+        token = _token()
+        if not token:
+            return _error(_NO_TOKEN, EXIT_AUTH)
+
+    async def go() -> int:
+        if args.sandbox:
+            return await _export_sandbox(args)
+        return await _export_with(args, token or "", args.track_base_url, args.reports_base_url)
+
+    return _run(go)
+
+
+async def _export_sandbox(args: argparse.Namespace) -> int:
+    from .testing import Account, Faults, Sandbox
+
+    # The account is pinned to today's midnight (UTC), so re-running the same day sees the
+    # same data: an interrupted --sandbox export resumes like a real one.
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    account = Account.preset(args.sandbox_size, seed=args.seed, now=midnight)
+    faults = Faults(random_rate=0.005, random_kinds=("500", "503", "reset", "truncate"))
+    async with Sandbox(account, latency=0.02, jitter=0.03, faults=faults) as sandbox:
+        if not args.quiet:
+            print(
+                f"toggl-async: exporting a generated account ({len(account.time_entries):,} "
+                f"time entries, {len(account.workspaces)} workspaces) from a sandbox at "
+                f"{sandbox.base_url}",
+                file=sys.stderr,
+            )
+        return await _export_with(
+            args, sandbox.api_token, sandbox.track_base_url, sandbox.reports_base_url
+        )
+
+
+async def _export_with(
+    args: argparse.Namespace, token: str, track_url: str, reports_url: str
+) -> int:
+    retry = (
+        RetryPolicy(max_attempts=10, max_elapsed=3600.0, wait_for_quota=False)
+        if args.no_wait
+        else RetryPolicy.for_export()
+    )
+    try:
+        client = TogglClient(
+            api_token=token,
+            track_base_url=track_url,
+            reports_base_url=reports_url,
+            max_concurrency=args.concurrency,
+            rate_limit=args.rate_limit,
+            retry=retry,
+        )
+    except ConfigurationError as exc:
+        return _error(str(exc), EXIT_USAGE)
+    display: Display | None = None if args.quiet else make_display()
+    try:
+        async with client:
+            summary = await export_account(
+                client,
+                args.out_dir,
+                since=args.since,
+                until=args.until,
+                workspaces=args.workspaces,
+                format=args.format,
+                concurrency=args.concurrency,
+                page_size=args.page_size,
+                resume=True if args.resume else None,
+                overwrite=args.overwrite,
+                on_progress=display.update if display is not None else None,
+            )
+    except (ExportOptionsError, TypeError) as exc:
+        return _error(str(exc), EXIT_USAGE)
+    except ExportLockedError as exc:
+        return _error(str(exc), EXIT_LOCKED)
+    except (ExportDirectoryError, ExportStateError) as exc:
+        return _error(str(exc), EXIT_DIRECTORY)
+    except AuthenticationError as exc:
+        return _error(
+            f"Toggl refused the API token ({exc.status}); check TOGGL_API_TOKEN", EXIT_AUTH
+        )
+    except QuotaExceededError as exc:
+        resets = f" in {clock(exc.resets_in)}" if exc.resets_in is not None else ""
+        return _error(
+            f"the hourly API quota is spent; it resets{resets}. Progress is saved: run the "
+            "same command again then to continue",
+            EXIT_QUOTA,
+        )
+    except TogglError as exc:
+        return _error(f"{exc}\nProgress is saved: run the same command again to continue", 1)
+    except OSError as exc:
+        return _error(f"cannot write the export: {exc}", EXIT_DIRECTORY)
+    finally:
+        if display is not None:
+            display.close()
+    if not args.quiet:
+        print(summary_text(summary))
+    return EXIT_OK
+
+
+# -- quota ---------------------------------------------------------------------------------------
+
+
+def _quota(args: argparse.Namespace) -> int:
+    token = _token()
+    if not token:
+        return _error(_NO_TOKEN, EXIT_AUTH)
+
+    async def go() -> int:
+        try:
+            async with TogglClient(
+                api_token=token,
+                track_base_url=args.track_base_url,
+                reports_base_url=args.reports_base_url,
+                retry=RetryPolicy(wait_for_quota=False),
+            ) as client:
+                buckets = await client.me.quota()
+                seen = client.quotas
+        except AuthenticationError as exc:
+            return _error(f"Toggl refused the API token ({exc.status})", EXIT_AUTH)
+        except QuotaExceededError as exc:
+            resets = clock(exc.resets_in) if exc.resets_in is not None else "?"
+            print(f"your own (/me) quota is spent; it resets in {resets}")
+            return EXIT_QUOTA
+        except TogglError as exc:
+            return _error(str(exc), EXIT_ERROR)
+        print(_quota_text(buckets, seen, args.entries))
+        return EXIT_OK
+
+    return _run(go)
+
+
+def _quota_text(buckets: Sequence[Any], seen: dict[str, Any], entries: int | None) -> str:
+    per_1000 = 1000 / REPORTS_PAGE_SIZE
+    lines = ["hourly API quota (GET /me/quota):"]
+    lines.append(f"  {'bucket':<28}{'left':>8}{'of':>8}   resets in")
+    for bucket in buckets:
+        name = (
+            "you (/me requests)"
+            if bucket.organization_id is None
+            else f"organization {bucket.organization_id}"
+        )
+        total = "?" if bucket.total is None else f"{bucket.total:,}"
+        left = "?" if bucket.remaining is None else f"{bucket.remaining:,}"
+        lines.append(f"  {name:<28}{left:>8}{total:>8}   {clock(bucket.resets_in_secs)}")
+    for name, quota in seen.items():
+        lines.append(
+            f"  response headers ({name}): {quota.remaining:,} left, "
+            f"resets in {clock(quota.seconds_to_reset())}"
+        )
+    orgs = [b for b in buckets if b.organization_id is not None and b.total]
+    lines.append(
+        f"an export spends about {per_1000:.0f} requests per 1000 time entries (Reports pages "
+        f"of {REPORTS_PAGE_SIZE}), plus about 5 per workspace"
+    )
+    for bucket in orgs:
+        hourly = bucket.total / per_1000 * 1000
+        line = f"  organization {bucket.organization_id}: about {hourly:,.0f} entries per hour"
+        if entries is not None:
+            needed = entries / REPORTS_PAGE_SIZE + 10
+            room = max(0, bucket.remaining or 0)
+            if needed <= room:
+                line += f"; {entries:,} entries fit in what is left now"
+            else:
+                hours = (needed - room) / bucket.total
+                wait = (bucket.resets_in_secs or 0) + max(0.0, math.ceil(hours) - 1) * 3600
+                line += f"; {entries:,} entries take about {clock(wait)} (quota waits included)"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# -- sandbox -------------------------------------------------------------------------------------
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from .testing import serve
+
+    try:
+        serve(args.host, args.port, seed=args.seed, size=args.size, latency=args.latency)
+    except OSError as exc:
+        return _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", 1)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``toggl-async`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "export": _export,
+        "quota": _quota,
+        "sandbox": _sandbox,
+    }
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
