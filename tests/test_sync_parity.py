@@ -62,3 +62,58 @@ def test_sync_client_takes_exactly_the_async_arguments() -> None:
             param.default,
             param.annotation,
         ), name
+
+
+class _Recorder:
+    """Stands in for an async namespace: records what each forwarded call received."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
+
+    def __getattr__(self, name: str) -> object:
+        def method(*args: object, **kwargs: object) -> object:
+            self.calls.append((name, args, kwargs))
+            return f"result of {name}"
+
+        return method
+
+
+class _DirectPortal:
+    running = True
+
+    def call(self, func, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return func(*args, **kwargs)
+
+
+def test_every_generated_method_forwards_its_arguments_unchanged() -> None:
+    import toggl_async_sync._generated as generated
+    from toggl_async_sync.paginator import SyncPaginator
+
+    classes = [
+        cls
+        for cls in vars(generated).values()
+        if isinstance(cls, type)
+        and cls.__name__.startswith("Sync")
+        and cls.__name__ != "SyncNamespace"
+    ]
+    assert len(classes) >= 9
+    for cls in classes:
+        for name, method in inspect.getmembers(cls, inspect.isfunction):
+            if name.startswith("_"):
+                continue
+            inner = _Recorder()
+            twin = cls(_DirectPortal(), inner)  # type: ignore[arg-type]
+            args, kwargs, expected_args, expected_kwargs = [], {}, [], {}
+            for i, param in enumerate(list(inspect.signature(method).parameters.values())[1:]):
+                value = f"arg{i}"
+                if param.kind is inspect.Parameter.KEYWORD_ONLY:
+                    kwargs[param.name] = value
+                else:
+                    args.append(value)
+                expected_args, expected_kwargs = args, kwargs
+            result = getattr(twin, name)(*args, **kwargs)
+            assert inner.calls == [(name, tuple(expected_args), expected_kwargs)], name
+            if isinstance(result, SyncPaginator):
+                assert result._paginator == f"result of {name}"
+            else:
+                assert result == f"result of {name}"
