@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--concurrency",
         type=_positive_int,
-        default=8,
+        default=10,
         help="listings read at once (default %(default)s)",
     )
     export.add_argument(

@@ -54,7 +54,7 @@ async def export_account(
     until: date | None = None,
     workspaces: Sequence[int] | None = None,
     format: Format | None = None,
-    concurrency: int = 8,
+    concurrency: int = 10,
     page_size: int | None = None,
     resume: bool | None = None,
     overwrite: bool = False,
