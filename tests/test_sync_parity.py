@@ -1,119 +1,186 @@
-"""The blocking API can never drift from the async one."""
+"""The blocking API can never drift from the async one, at run time or in its types.
+
+Every public method of every async namespace (found on a client *instance*, so namespaces
+added later are walked too) must have a blocking twin with the same parameters: at run time
+(the generic proxy) and in the generated stub that mypy and IDEs read. The return type is
+the same, except that a coroutine's is its result and ``Paginator[X]`` is
+``SyncPaginator[X]``.
+"""
 
 from __future__ import annotations
 
+import ast
 import inspect
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
 
 import toggl_async
 import toggl_async_sync
 from toggl_async.resources import Resource
 from toggl_async_sync import _codegen
 
+EMPTY = inspect.Parameter.empty
 
-def test_generated_namespaces_are_up_to_date() -> None:
-    generated = Path(_codegen.__file__).with_name("_generated.py").read_text()
-    assert generated == _codegen.render(), (
-        "toggl_async_sync/_generated.py is stale: run `python -m toggl_async_sync._codegen`"
+
+@pytest.fixture(scope="module")
+def async_client() -> toggl_async.TogglClient:
+    return toggl_async.TogglClient(api_token="parity")  # never opened: no I/O
+
+
+@pytest.fixture(scope="module")
+def sync_client() -> Iterator[toggl_async_sync.TogglClient]:
+    with toggl_async_sync.TogglClient(api_token="parity") as client:
+        yield client  # no request is made: only its namespaces are inspected
+
+
+@pytest.fixture(scope="module")
+def stub() -> dict[str, ast.ClassDef]:
+    tree = ast.parse(_codegen.TARGET.read_text(encoding="utf-8"))
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def namespaces(client: toggl_async.TogglClient) -> dict[str, Resource]:
+    return {name: value for name, value in vars(client).items() if isinstance(value, Resource)}
+
+
+def methods(namespace: Resource) -> Iterator[tuple[str, Callable[..., Any]]]:
+    for name, member in inspect.getmembers(type(namespace), inspect.isfunction):
+        if not name.startswith("_"):
+            yield name, member
+
+
+def blocking_return(method: Callable[..., Any]) -> str:
+    returns = inspect.signature(method).return_annotation
+    assert isinstance(returns, str), f"{method.__qualname__}: annotations are strings here"
+    if inspect.iscoroutinefunction(method):
+        return returns
+    return returns.replace("Paginator[", "SyncPaginator[")
+
+
+def test_the_committed_stub_is_up_to_date() -> None:
+    assert _codegen.TARGET.read_text(encoding="utf-8") == _codegen.render(), (
+        "toggl_async_sync/_generated.pyi is stale: run `python -m toggl_async_sync._codegen`"
     )
 
 
-def test_every_async_method_has_a_sync_twin_with_the_same_parameters() -> None:
-    async_client = toggl_async.TogglClient(api_token="parity")
-    sync_client_cls = toggl_async_sync.TogglClient
-    namespaces = {n: v for n, v in vars(async_client).items() if isinstance(v, Resource)}
-    assert {"me", "time_entries", "focus"} <= set(namespaces)
-    annotations = inspect.get_annotations(sync_client_cls.__mro__[1])
+def test_the_walk_finds_every_namespace(async_client: toggl_async.TogglClient) -> None:
+    found = namespaces(async_client)
+    assert {"me", "time_entries", "focus"} <= set(found)
+    assert set(_codegen.namespaces()) == set(found)
+
+
+def test_every_async_method_has_a_blocking_twin_at_run_time(
+    async_client: toggl_async.TogglClient, sync_client: toggl_async_sync.TogglClient
+) -> None:
     checked = 0
-    for name, namespace in namespaces.items():
-        sync_cls = annotations[name]
-        sync_cls = getattr(toggl_async_sync._generated, sync_cls)  # type: ignore[attr-defined]
-        for method_name, method in inspect.getmembers(type(namespace), inspect.isfunction):
-            if method_name.startswith("_"):
-                continue
-            twin = getattr(sync_cls, method_name, None)
-            assert twin is not None, f"toggl.{name}.{method_name} has no blocking twin"
-            expected = inspect.signature(method)
-            actual = inspect.signature(twin)
-            assert list(actual.parameters) == list(expected.parameters), method_name
-            for param in expected.parameters.values():
-                other = actual.parameters[param.name]
-                assert (other.kind, other.default, other.annotation) == (
-                    param.kind,
-                    param.default,
-                    param.annotation,
-                ), f"{name}.{method_name}({param.name})"
-            returns = expected.return_annotation
-            if not inspect.iscoroutinefunction(method):
-                returns = "Sync" + returns
-            assert actual.return_annotation == returns, f"{name}.{method_name} return"
-            assert not inspect.iscoroutinefunction(twin)
+    for space, namespace in namespaces(async_client).items():
+        twin_space = getattr(sync_client, space, None)
+        assert twin_space is not None, f"the blocking client has no namespace {space!r}"
+        for name, method in methods(namespace):
+            twin = getattr(twin_space, name, None)
+            assert callable(twin), f"toggl.{space}.{name} has no blocking twin"
+            assert not inspect.iscoroutinefunction(twin), f"toggl.{space}.{name} is async"
+            expected, actual = inspect.signature(method), inspect.signature(twin)
+            assert [*expected.parameters][1:] == [*actual.parameters], f"{space}.{name}"
+            for param in actual.parameters.values():
+                original = expected.parameters[param.name]
+                assert (param.kind, param.default, param.annotation) == (
+                    original.kind,
+                    original.default,
+                    original.annotation,
+                ), f"{space}.{name}({param.name})"
+            assert actual.return_annotation == blocking_return(method), f"{space}.{name}"
+            assert twin.__doc__ == method.__doc__
             checked += 1
-    assert checked >= 19
+    assert checked >= 20
 
 
-def test_sync_client_takes_exactly_the_async_arguments() -> None:
-    expected = inspect.signature(toggl_async.TogglClient.__init__).parameters
-    actual = inspect.signature(toggl_async_sync.TogglClient.__init__).parameters
-    assert list(actual) == list(expected)
-    for name, param in expected.items():
-        assert (actual[name].kind, actual[name].default, actual[name].annotation) == (
-            param.kind,
-            param.default,
-            param.annotation,
-        ), name
+def _stub_parameters(node: ast.FunctionDef) -> list[tuple[str, str, str, str | None]]:
+    """(kind, name, annotation, default) of each parameter of a stub method but ``self``."""
+    args = node.args
+    out: list[tuple[str, str, str, str | None]] = []
+    positional = [*args.posonlyargs, *args.args]
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for arg, default in zip(positional, defaults, strict=True):
+        kind = "POSITIONAL_ONLY" if arg in args.posonlyargs else "POSITIONAL_OR_KEYWORD"
+        out.append((kind, arg.arg, _text(arg.annotation), _text(default)))
+    if args.vararg:
+        out.append(("VAR_POSITIONAL", args.vararg.arg, _text(args.vararg.annotation), None))
+    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        out.append(("KEYWORD_ONLY", arg.arg, _text(arg.annotation), _text(kw_default)))
+    if args.kwarg:
+        out.append(("VAR_KEYWORD", args.kwarg.arg, _text(args.kwarg.annotation), None))
+    return out[1:]
 
 
-class _Recorder:
-    """Stands in for an async namespace: records what each forwarded call received."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
-
-    def __getattr__(self, name: str) -> object:
-        def method(*args: object, **kwargs: object) -> object:
-            self.calls.append((name, args, kwargs))
-            return f"result of {name}"
-
-        return method
+def _text(node: ast.expr | None) -> str:
+    return "" if node is None else ast.unparse(node)
 
 
-class _DirectPortal:
-    running = True
-
-    def call(self, func, /, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return func(*args, **kwargs)
+def _normal(annotation: str) -> str:
+    """One spelling per annotation (the async ones are strings, as written)."""
+    return ast.unparse(ast.parse(annotation, mode="eval"))
 
 
-def test_every_generated_method_forwards_its_arguments_unchanged() -> None:
-    import toggl_async_sync._generated as generated
-    from toggl_async_sync.paginator import SyncPaginator
+def assert_same_parameters(
+    where: str,
+    typed: list[tuple[str, str, str, str | None]],
+    method: Callable[..., Any],
+    overrides: dict[str, str],
+) -> None:
+    expected = list(inspect.signature(method).parameters.values())[1:]
+    assert [(kind, name) for kind, name, _, _ in typed] == [
+        (p.kind.name, p.name) for p in expected
+    ], where
+    for (_, name, annotation, default), param in zip(typed, expected, strict=True):
+        wanted = overrides.get(name, param.annotation)
+        assert _normal(annotation) == _normal(wanted), f"{where}({name}) annotation"
+        if param.default is EMPTY:
+            assert default == "", f"{where}({name}) has a default only in the stub"
+        else:
+            # Literal defaults are shown as such; named constants as ``...``.
+            assert default == "..." or ast.literal_eval(default) == param.default, (
+                f"{where}({name}) default"
+            )
 
-    classes = [
-        cls
-        for cls in vars(generated).values()
-        if isinstance(cls, type)
-        and cls.__name__.startswith("Sync")
-        and cls.__name__ != "SyncNamespace"
-    ]
-    assert len(classes) >= 9
-    for cls in classes:
-        for name, method in inspect.getmembers(cls, inspect.isfunction):
-            if name.startswith("_"):
-                continue
-            inner = _Recorder()
-            twin = cls(_DirectPortal(), inner)  # type: ignore[arg-type]
-            args, kwargs, expected_args, expected_kwargs = [], {}, [], {}
-            for i, param in enumerate(list(inspect.signature(method).parameters.values())[1:]):
-                value = f"arg{i}"
-                if param.kind is inspect.Parameter.KEYWORD_ONLY:
-                    kwargs[param.name] = value
-                else:
-                    args.append(value)
-                expected_args, expected_kwargs = args, kwargs
-            result = getattr(twin, name)(*args, **kwargs)
-            assert inner.calls == [(name, tuple(expected_args), expected_kwargs)], name
-            if isinstance(result, SyncPaginator):
-                assert result._paginator == f"result of {name}"
-            else:
-                assert result == f"result of {name}"
+
+def test_every_async_method_has_a_typed_twin_in_the_stub(
+    async_client: toggl_async.TogglClient, stub: dict[str, ast.ClassDef]
+) -> None:
+    surface = stub[_codegen.SURFACE]
+    attributes = {
+        node.target.id: ast.unparse(node.annotation)
+        for node in surface.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+    assert set(attributes) == set(namespaces(async_client))
+    for space, namespace in namespaces(async_client).items():
+        cls_name = f"Sync{type(namespace).__name__}"
+        assert attributes[space] == cls_name, f"the stub does not type toggl.{space}"
+        typed = {
+            node.name: node for node in stub[cls_name].body if isinstance(node, ast.FunctionDef)
+        }
+        public = dict(methods(namespace))
+        assert set(typed) == set(public), f"the stub and toggl.{space} list different methods"
+        for name, method in public.items():
+            where = f"toggl.{space}.{name}"
+            assert_same_parameters(where, _stub_parameters(typed[name]), method, {})
+            returns = _text(typed[name].returns)
+            assert _normal(returns) == _normal(blocking_return(method)), f"{where} return"
+
+
+def test_the_constructor_takes_exactly_the_async_arguments(
+    stub: dict[str, ast.ClassDef],
+) -> None:
+    init = next(
+        node
+        for node in stub[_codegen.SURFACE].body
+        if isinstance(node, ast.FunctionDef) and node.name == "__init__"
+    )
+    assert_same_parameters(
+        "TogglClient", _stub_parameters(init), toggl_async.TogglClient.__init__, {"session": "None"}
+    )
+    runtime = inspect.signature(toggl_async_sync.TogglClient)
+    assert runtime == inspect.signature(toggl_async.TogglClient)

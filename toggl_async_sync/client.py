@@ -2,89 +2,88 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TypeVar
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import toggl_async
-from toggl_async.client import DEFAULT_FOCUS_URL, DEFAULT_REPORTS_URL, DEFAULT_TRACK_URL
+from toggl_async import ClientClosedError, ConfigurationError
 from toggl_async.limits import Quota
+from toggl_async.resources import Resource
 from toggl_async.retry import RetryPolicy
-from toggl_async.transport import DEFAULT_USER_AGENT
 
-from ._generated import Namespaces
+from ._namespace import SyncNamespace
 from .portal import Portal
+
+if TYPE_CHECKING:
+    # The constructor's signature and one typed attribute per namespace, generated from
+    # the async client (``python -m toggl_async_sync._codegen``); a stub, never imported.
+    from ._generated import ClientSurface as _Surface
+else:
+    _Surface = object
 
 __all__ = ["TogglClient"]
 
 T = TypeVar("T")
 
 
-class TogglClient(Namespaces):
+class TogglClient(_Surface):
     """The same client as :class:`toggl_async.TogglClient`, for code that does not ``await``.
 
-    Takes exactly the async client's arguments; has the same namespaces and methods, returns
-    the same records and raises the same exceptions. Paginators are plain iterators. Use it
-    as ``with TogglClient(...) as toggl:`` or call :meth:`close`. One client may be shared by
-    many threads; it runs its own event-loop thread, so it also works where a loop is
-    already running (a notebook cell).
+    Takes exactly the async client's arguments; has the same namespaces and methods,
+    returns the same records and raises the same exceptions; paginators are plain
+    iterators. Use it as ``with TogglClient(...) as toggl:``, or call :meth:`close`. One
+    client may be shared by many threads. It runs its own event-loop thread (an anyio
+    blocking portal) where the async client lives, so it also works where a loop already
+    runs in your thread (a notebook cell). ``session=`` is the one argument it refuses: an
+    aiohttp session belongs to the loop that made it, and this client has its own.
     """
 
-    def __init__(
-        self,
-        *,
-        api_token: str | None = None,
-        email: str | None = None,
-        password: str | None = None,
-        focus_api_key: str | None = None,
-        track_base_url: str = DEFAULT_TRACK_URL,
-        reports_base_url: str = DEFAULT_REPORTS_URL,
-        focus_base_url: str = DEFAULT_FOCUS_URL,
-        timeout: float = 30.0,
-        max_connections: int | None = None,
-        max_concurrency: int = 10,
-        rate_limit: float | None = None,
-        retry: RetryPolicy | None = None,
-        user_agent: str = DEFAULT_USER_AGENT,
-        session: aiohttp.ClientSession | None = None,
-    ) -> None:
-        # Validate (and fail on missing credentials) before starting a thread.
-        client = toggl_async.TogglClient(
-            api_token=api_token,
-            email=email,
-            password=password,
-            focus_api_key=focus_api_key,
-            track_base_url=track_base_url,
-            reports_base_url=reports_base_url,
-            focus_base_url=focus_base_url,
-            timeout=timeout,
-            max_connections=max_connections,
-            max_concurrency=max_concurrency,
-            rate_limit=rate_limit,
-            retry=retry,
-            user_agent=user_agent,
-            session=session,
-        )
-        self._portal = Portal()
-        self._client = client
-        self._portal.call(client.__aenter__)
-        self._bind(self._portal, client)
-        self._finalizer = weakref.finalize(self, _collect, self._portal, client)
+    if not TYPE_CHECKING:  # type checkers see the generated signature instead
+
+        def __init__(self, **options):
+            self._open(options)
+
+        __init__.__signature__ = inspect.signature(toggl_async.TogglClient.__init__)
+        __init__.__doc__ = toggl_async.TogglClient.__init__.__doc__
+
+    def _open(self, options: dict[str, Any]) -> None:
+        if options.get("session") is not None:
+            raise ConfigurationError(
+                "toggl_async_sync.TogglClient cannot use an aiohttp session: a session "
+                "belongs to the event loop that made it, and this client runs its own loop "
+                "(in its own thread). Leave session= out; use toggl_async.TogglClient to "
+                "share a session in async code"
+            )
+        portal = Portal()
+        try:
+            client = portal.call(_create, options)  # validated and made on the loop
+        except BaseException:
+            portal.close()
+            raise
+        self._portal = portal
+        self._client: toggl_async.TogglClient = client
+        for name, value in vars(client).items():
+            if isinstance(value, Resource):
+                setattr(self, name, SyncNamespace(portal, value))
+        self._finalizer = weakref.finalize(self, _abandoned, portal, client.aclose)
 
     # -- lifetime -------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connection pool and stop the loop thread. Idempotent."""
+        """Close the connection pool and stop the loop thread. Idempotent, any thread.
+
+        Calls still running in other threads are cancelled and raise ClientClosedError.
+        """
         self._finalizer.detach()
-        _shutdown(self._portal, self._client)
+        self._portal.close(self._client.aclose)
 
     def __enter__(self) -> TogglClient:
-        if self.closed:
-            raise toggl_async.ClientClosedError("this TogglClient is closed; create a new one")
+        if self._portal.closed:
+            raise ClientClosedError("this TogglClient is closed; create a new one")
         return self
 
     def __exit__(
@@ -97,61 +96,56 @@ class TogglClient(Namespaces):
 
     @property
     def closed(self) -> bool:
-        return not self._portal.running
+        return self._portal.closed
 
-    # -- escape hatch ---------------------------------------------------------------------
+    # -- the escape hatch -----------------------------------------------------------------
 
     def run(self, func: Callable[[toggl_async.TogglClient], Awaitable[T]]) -> T:
-        """Run ``await func(async_client)`` on this client's loop and return the result.
+        """``await func(async_client)`` on this client's loop; returns (or raises) its outcome.
 
-        For async-only helpers, e.g. ``toggl.run(lambda c: export_account(c, "out"))``.
+        For async-only helpers, e.g. ``toggl.run(lambda client: export(client, ...))``.
         """
         return self._portal.call(func, self._client)
 
     # -- state ----------------------------------------------------------------------------
 
     @property
-    def async_client(self) -> toggl_async.TogglClient:
-        """The async client inside (use it only through :meth:`run`)."""
-        return self._client
+    def retry(self) -> RetryPolicy:
+        return self._client.retry
 
     @property
     def quota(self) -> Quota | None:
-        """The latest quota headers seen, or None before the first response."""
+        """The latest quota headers seen (any bucket), or None before the first response."""
         return self._client.quota
 
     @property
     def quotas(self) -> dict[str, Quota]:
-        """The latest quota per bucket."""
+        """The latest quota per bucket (``"user"``, ``"workspace:<id>"`` ...)."""
         return self._client.quotas
 
     @property
     def requests_sent(self) -> int:
+        """HTTP requests put on the wire so far, retries included."""
         return self._client.requests_sent
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return self._client.retry
 
     def __repr__(self) -> str:
         return repr(self._client).replace("<TogglClient", "<blocking TogglClient", 1)
 
 
-def _shutdown(portal: Portal, client: toggl_async.TogglClient) -> None:
-    if portal.running:
-        try:
-            portal.call(client.aclose)
-        finally:
-            portal.stop()
+async def _create(options: dict[str, Any]) -> toggl_async.TogglClient:
+    client = toggl_async.TogglClient(**options)
+    await client.__aenter__()
+    return client
 
 
-def _collect(portal: Portal, client: toggl_async.TogglClient) -> None:
-    """Runs when a client is garbage-collected without close(): warn, then free the thread."""
-    if portal.running:
-        warnings.warn(
-            "toggl_async_sync.TogglClient was not closed; use `with TogglClient(...)` or "
-            "call close()",
-            ResourceWarning,
-            stacklevel=2,
-        )
-        _shutdown(portal, client)
+def _abandoned(portal: Portal, aclose: Callable[[], Awaitable[None]]) -> None:
+    """A client was garbage-collected (or the interpreter exits) without close()."""
+    if portal.closed:
+        return
+    warnings.warn(
+        "toggl_async_sync.TogglClient was not closed; use `with TogglClient(...) as toggl:` "
+        "or call toggl.close(). Closing it now.",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    portal.close(aclose)
