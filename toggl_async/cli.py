@@ -138,10 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--since",
         type=_date,
+        metavar="DATE",
         help="first day of time entries, YYYY-MM-DD (default: the start of your history)",
     )
     export.add_argument(
-        "--until", type=_date, help="last day of time entries, YYYY-MM-DD (default: today)"
+        "--until",
+        type=_date,
+        metavar="DATE",
+        help="last day of time entries, YYYY-MM-DD (default: today)",
     )
     export.add_argument(
         "--workspace",
@@ -160,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency",
         type=_positive_int,
         default=10,
+        metavar="N",
         help="listings read at once (default %(default)s)",
     )
     export.add_argument(
@@ -171,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--page-size",
         type=_positive_int,
+        metavar="ROWS",
         help=f"rows per Reports page (default {REPORTS_PAGE_SIZE}, Toggl's documented size)",
     )
     _add_connection(export)
@@ -314,7 +320,8 @@ _NO_TOKEN = (
 # -- export --------------------------------------------------------------------------------------
 
 
-def _configure_logging(verbose: int, quiet: bool) -> None:
+def _configure_logging(verbose: int, quiet: bool, display: Display | None) -> None:
+    """Retries and quota waits go to stderr; through the live display when there is one."""
     level = logging.WARNING
     if quiet:
         level = logging.ERROR
@@ -322,15 +329,23 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
         level = logging.INFO
     elif verbose >= 2:
         level = logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    console = getattr(display, "console", None)
+    if console is not None:
+        from rich.logging import RichHandler
+
+        handler: logging.Handler = RichHandler(console=console, show_path=False)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("toggl_async")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
 
 
 def _export(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         return _error(f"--since {args.since} is after --until {args.until}", EXIT_USAGE)
-    if args.sandbox and args.resume:
-        return _error("--resume does not apply to --sandbox runs", EXIT_USAGE)
-    _configure_logging(args.verbose, args.quiet)
     token = None
     if not args.sandbox:
         token = _token()
@@ -386,6 +401,7 @@ async def _export_with(
     except ConfigurationError as exc:
         return _error(str(exc), EXIT_USAGE)
     display: Display | None = None if args.quiet else make_display()
+    _configure_logging(args.verbose, args.quiet, display)
     try:
         async with client:
             summary = await export_account(
@@ -465,7 +481,7 @@ def _quota(args: argparse.Namespace) -> int:
 def _quota_text(buckets: Sequence[Any], seen: dict[str, Any], entries: int | None) -> str:
     per_1000 = 1000 / REPORTS_PAGE_SIZE
     lines = ["hourly API quota (GET /me/quota):"]
-    lines.append(f"  {'bucket':<28}{'left':>8}{'of':>8}   resets in")
+    lines.append(f"  {'bucket':<26}{'left':>12}{'of':>12}   resets in")
     for bucket in buckets:
         name = (
             "you (/me requests)"
@@ -474,7 +490,7 @@ def _quota_text(buckets: Sequence[Any], seen: dict[str, Any], entries: int | Non
         )
         total = "?" if bucket.total is None else f"{bucket.total:,}"
         left = "?" if bucket.remaining is None else f"{bucket.remaining:,}"
-        lines.append(f"  {name:<28}{left:>8}{total:>8}   {clock(bucket.resets_in_secs)}")
+        lines.append(f"  {name:<26}{left:>12}{total:>12}   {clock(bucket.resets_in_secs)}")
     for name, quota in seen.items():
         lines.append(
             f"  response headers ({name}): {quota.remaining:,} left, "
