@@ -8,8 +8,8 @@ never a torn one: everything the export records about its progress goes through
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
+import sys
 from pathlib import Path
 
 from .errors import ExportDirectoryError, ExportLockedError
@@ -60,12 +60,18 @@ class DirectoryLock:
                 f"cannot create the lock file {self.path}: {exc.strerror or exc}"
             ) from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            _lock(fd)
+        except (BlockingIOError, PermissionError):
             os.close(fd)
             raise ExportLockedError(
                 f"another export is running into {self.path.parent.parent} "
                 "(its lock is held); wait for it to finish or use another directory"
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise ExportDirectoryError(
+                f"cannot lock {self.path} ({exc.strerror or exc}); the filesystem may not "
+                "support locks: export into a local directory"
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -75,7 +81,7 @@ class DirectoryLock:
         fd, self._fd = self._fd, None
         if fd is not None:
             with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                _unlock(fd)
             os.close(fd)
 
     def __enter__(self) -> DirectoryLock:
@@ -84,3 +90,24 @@ class DirectoryLock:
 
     def __exit__(self, *exc_info: object) -> None:
         self.release()
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        """Exclusive, non-blocking; raises ``BlockingIOError`` when another process holds it."""
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)

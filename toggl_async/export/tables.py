@@ -7,8 +7,8 @@ column as a JSON object), so an export never drops a field. Secrets never get wr
 
 A row is ``(values in column order, extra fields)``. Building it is the export's hot loop,
 so each table gets a generated function that reads the record's slots directly and calls
-the converter only for nested records; the result equals :func:`to_dict` (checked by the
-tests), without building a dict per field set.
+the converter only for nested records; the result equals :func:`to_dict` (the export
+tests compare every field with the sandbox's own JSON), without the intermediate dicts.
 """
 
 from __future__ import annotations
