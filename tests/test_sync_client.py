@@ -233,20 +233,57 @@ def test_a_cursor_read_mid_page_is_the_async_cursor_and_resumes_exactly(
     assert got + rest == everything
 
 
-def _stall_the_next_page(sb: Sandbox, path: str) -> threading.Thread:
-    """Once the first page's request reaches the sandbox (which holds it 0.3 s), make the
-    next request to ``path`` stall for a minute: that is the prefetched second page."""
+def test_the_cursor_after_every_record_is_the_async_one(
+    server: BlockingPortal, sandbox: Sandbox
+) -> None:
+    # Records are handed over in batches (a page at a time); each must still carry the
+    # position right after it, across batch and page boundaries alike.
+    async def positions(client: toggl_async.TogglClient) -> list[dict[str, Any]]:
+        paginator = client.me.iter_projects(per_page=40, limit=130)
+        return [paginator.cursor async for _ in paginator]
+
+    expected = reference(server, sandbox, positions)
+    with connect(sandbox) as toggl:
+        paginator = toggl.me.iter_projects(per_page=40, limit=130)
+        got = [paginator.cursor for _ in paginator]
+        assert not paginator.done  # stopped by limit=, not by the end of the listing
+    assert len(got) == 130
+    assert got == expected
+
+
+def test_an_error_on_a_later_page_comes_after_the_records_before_it(sandbox: Sandbox) -> None:
+    with connect(sandbox, retry=toggl_async.RetryPolicy(max_attempts=1)) as toggl:
+        helper = _after_the_first_request(sandbox, lambda: sandbox.faults.add("500", path="/me/"))
+        got: list[int] = []
+        with pytest.raises(toggl_async.ServerError):
+            for project in toggl.me.iter_projects(per_page=50):
+                got.append(project.id)
+        helper.join()
+        assert len(got) == 50  # the whole first page, then the second page's error
+        assert toggl.me.get().id == sandbox.account.me["id"]
+
+
+def _after_the_first_request(sb: Sandbox, then: Callable[[], object]) -> threading.Thread:
+    """Hold requests 0.3 s; once the first one reaches the sandbox, run ``then`` (e.g. to
+    schedule a fault for the next request: the prefetched second page)."""
     sb.latency = 0.3
-    sb.faults.timeout_seconds = 60
     before = sb.request_count
 
     def arm() -> None:
         wait_until(lambda: sb.request_count > before, "the first page was requested")
-        sb.faults.add("timeout", path=path)
+        then()
+        sb.latency = 0.0
 
     helper = threading.Thread(target=arm, daemon=True)
     helper.start()
     return helper
+
+
+def _stall_the_next_page(sb: Sandbox, path: str) -> threading.Thread:
+    """Make the request after the first one to ``path`` (the prefetched second page) stall
+    for a minute (the sandbox ends the stall when it stops)."""
+    sb.faults.timeout_seconds = 60
+    return _after_the_first_request(sb, lambda: sb.faults.add("timeout", path=path))
 
 
 @pytest.mark.parametrize("how", ["break", "close", "with", "drop the iterator"])
@@ -273,7 +310,6 @@ def test_stopping_early_cancels_the_page_in_flight_and_the_client_stays_usable(
             del iterator
             gc.collect()
         helper.join()
-        sandbox.latency = 0.0
         # The second page is stalled on the sandbox for a minute: had it not been
         # cancelled, it would still be a task on the client's loop, holding the only slot.
         assert toggl.run(_busy) == idle
