@@ -35,6 +35,9 @@ T = TypeVar("T")
 THREAD_NAME = "toggl-async-sync"
 """Every portal thread is named this (tests count them to see that closing frees them)."""
 
+_DRAIN_SECONDS = 10.0
+"""How long close() waits for cancelled calls to unwind before closing the pool anyway."""
+
 _CLOSED_MESSAGE = (
     "this TogglClient is closed; create a new one (or keep using it inside "
     "`with toggl_async_sync.TogglClient(...) as toggl:`)"
@@ -229,7 +232,8 @@ class Portal:
         for task in tasks:
             task.cancel()
         if tasks:
-            await asyncio.wait(tasks)
+            # Bounded: a task that ignored cancellation must not keep close() waiting.
+            await asyncio.wait(tasks, timeout=_DRAIN_SECONDS)
         if last is not None:
             await last()
 
