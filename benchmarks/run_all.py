@@ -188,7 +188,7 @@ def peers_section(data: dict[str, Any]) -> str:
 def export_section(data: dict[str, Any]) -> str:
     figures = data["figures"]
     speed = figures.get("throughput", {})
-    default = speed.get("export_account (defaults: concurrency 8)")
+    default = next((v for k, v in speed.items() if k.startswith("export_account (defaults")), None)
     plain = speed.get("sequential aiohttp loop")
     if default is None or plain is None:
         return generic_section("export", data)
