@@ -251,15 +251,13 @@ class ReportsResource(Resource):
     ) -> SummaryReport:
         """Tracked time grouped (``projects``, ``clients``, ``users`` ...) and sub-grouped."""
         body = self._report_body(workspace_id, start_date, end_date)
-        body.update(
-            _filters(
-                user_ids=user_ids,
-                project_ids=project_ids,
-                client_ids=client_ids,
-                tag_ids=tag_ids,
-                description=description,
-                billable=billable,
-            )
+        body |= _filters(
+            user_ids=user_ids,
+            project_ids=project_ids,
+            client_ids=client_ids,
+            tag_ids=tag_ids,
+            description=description,
+            billable=billable,
         )
         if grouping is not None:
             body["grouping"] = grouping
@@ -284,15 +282,13 @@ class ReportsResource(Resource):
     ) -> ReportTotals:
         """Total seconds, billable amounts per rate, and a graph per ``resolution`` bucket."""
         body = self._report_body(workspace_id, start_date, end_date)
-        body.update(
-            _filters(
-                user_ids=user_ids,
-                project_ids=project_ids,
-                client_ids=client_ids,
-                tag_ids=tag_ids,
-                description=description,
-                billable=billable,
-            )
+        body |= _filters(
+            user_ids=user_ids,
+            project_ids=project_ids,
+            client_ids=client_ids,
+            tag_ids=tag_ids,
+            description=description,
+            billable=billable,
         )
         if resolution is not None:
             body["resolution"] = resolution
