@@ -34,6 +34,12 @@ def cli_env(sandbox: Sandbox | None, token: str | None = "sandbox-token") -> dic
     return env
 
 
+def _like_a_terminal() -> None:
+    # A shell without job control starts background commands with SIGINT ignored, and Python
+    # then never raises KeyboardInterrupt. A user at a terminal has the default: give it back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 async def start(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         *CLI,
@@ -42,6 +48,7 @@ async def start(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_like_a_terminal,
     )
 
 
