@@ -30,7 +30,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the library, the sync shim and its typed-usage example."""
-    session.install("-e", ".[fast,test]", "mypy>=1.10")
+    session.install("-e", ".[fast,cli,test]")
     session.run("mypy", "--strict", "toggl_async", "toggl_async_sync", "tests/typing")
 
 
