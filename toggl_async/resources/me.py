@@ -18,6 +18,7 @@ from ..records import (
     WorkspaceFeatures,
 )
 from ._base import Resource
+from ._fields import body_of, require_changes
 
 __all__ = ["MeResource"]
 
@@ -63,20 +64,17 @@ class MeResource(Resource):
             check_id("country_id", country_id)
         if default_workspace_id is not None:
             check_id("default_workspace_id", default_workspace_id)
-        body = {
-            "fullname": fullname,
-            "email": email,
-            "timezone": timezone,
-            "beginning_of_week": beginning_of_week,
-            "country_id": country_id,
-            "default_workspace_id": default_workspace_id,
-            "current_password": current_password,
-            "password": password,
-        }
-        body = {k: v for k, v in body.items() if v is not None}
-        if not body:
-            raise ValueError("me.update() needs at least one field to change")
-        return await self._fetch(Me, "PUT", "/me", json=body)
+        body = body_of(
+            fullname=fullname,
+            email=email,
+            timezone=timezone,
+            beginning_of_week=beginning_of_week,
+            country_id=country_id,
+            default_workspace_id=default_workspace_id,
+            current_password=current_password,
+            password=password,
+        )
+        return await self._fetch(Me, "PUT", "/me", json=require_changes(body, "me.update()"))
 
     async def logged(self) -> bool:
         """True when the credentials work; raises :class:`AuthenticationError` when not."""

@@ -16,6 +16,7 @@ from ..pagination import Cursor, HeaderCursor, Paginator, Strategy
 from ..records import ReportTimeEntry, ReportTotals, SummaryReport
 from ..transport import Response
 from ._base import Resource
+from ._fields import body_of
 
 __all__ = ["MAX_RANGE_DAYS", "ReportsResource", "ReportsSearch"]
 
@@ -76,15 +77,14 @@ def _filters(
     description: str | None,
     billable: bool | None,
 ) -> dict[str, Any]:
-    filters = {
-        "user_ids": _ids("user_ids", user_ids, nullable=False),
-        "project_ids": _ids("project_ids", project_ids, nullable=True),
-        "client_ids": _ids("client_ids", client_ids, nullable=True),
-        "tag_ids": _ids("tag_ids", tag_ids, nullable=True),
-        "description": description,
-        "billable": billable,
-    }
-    return {k: v for k, v in filters.items() if v is not None}
+    return body_of(
+        user_ids=_ids("user_ids", user_ids, nullable=False),
+        project_ids=_ids("project_ids", project_ids, nullable=True),
+        client_ids=_ids("client_ids", client_ids, nullable=True),
+        tag_ids=_ids("tag_ids", tag_ids, nullable=True),
+        description=description,
+        billable=billable,
+    )
 
 
 _ROWS = HeaderCursor(

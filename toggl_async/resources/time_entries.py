@@ -11,6 +11,7 @@ from .._version import __version__
 from ..errors import NotFoundError
 from ..records import PatchResult, TimeEntry
 from ._base import Resource
+from ._fields import require_changes
 
 __all__ = ["CREATED_WITH", "TimeEntriesResource"]
 
@@ -244,10 +245,8 @@ class TimeEntriesResource(Resource):
             tag_ids=tag_ids,
             billable=billable,
         )
-        if not body:
-            raise ValueError("update() needs at least one field to change")
         path = f"/workspaces/{workspace_id}/time_entries/{time_entry_id}"
-        return await self._fetch(TimeEntry, "PUT", path, json=body)
+        return await self._fetch(TimeEntry, "PUT", path, json=require_changes(body, "update()"))
 
     async def delete(self, workspace_id: int, time_entry_id: int) -> None:
         """Delete an entry (Toggl answers 200 with an empty body)."""
