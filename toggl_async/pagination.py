@@ -280,14 +280,12 @@ class RequestSource(PageSource[T]):
         into: type[T],
         send: Callable[[dict[str, Any]], Awaitable[Response]],
         query: Mapping[str, Any],
-        transform: Callable[[list[Any]], list[Any]] | None = None,
     ) -> None:
         self.strategy = strategy
         self.kind = strategy.kind
         self.query = dict(query)
         self._into = into
         self._send = send
-        self._transform = transform
 
     def first(self) -> Json:
         return self.strategy.first()
@@ -305,8 +303,6 @@ class RequestSource(PageSource[T]):
                 body=response.body,
             ) from None
         nxt = self.strategy.next(at, raw, response)
-        if self._transform is not None:
-            raw = self._transform(raw)
         items = structure(raw, list[self._into], method=response.method, url=response.url)  # type: ignore[name-defined]
         return Page(items, nxt)
 

@@ -7,7 +7,7 @@ sync shim) and one call to :meth:`Resource._fetch`, :meth:`Resource._fetch_optio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .. import _json
@@ -82,7 +82,6 @@ class Resource:
         in_body: bool = False,
         cursor: Cursor | None = None,
         limit: int | None = None,
-        transform: Callable[[list[Any]], list[Any]] | None = None,
         identity: Mapping[str, Any] | None = None,
     ) -> Paginator[T]:
         """A :class:`Paginator` over ``path``; page parameters go in the query or the body.
@@ -108,7 +107,6 @@ class Resource:
                 **_jsonable(_strategy_settings(strategy)),
                 **_jsonable(identity or {}),
             },
-            transform=transform,
         )
         return Paginator(source, cursor=cursor, limit=limit)
 
