@@ -21,7 +21,7 @@ class ClientsResource(Resource):
     ) -> list[Client]:
         """Every client (Toggl does not page this list); ``status`` is active, archived or
         both, ``name`` a case-insensitive substring."""
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         if status not in (None, "active", "archived", "both"):
             raise ValueError("status must be 'active', 'archived', 'both' or None")
         params = {"status": status, "name": name}
@@ -38,7 +38,7 @@ class ClientsResource(Resource):
         external_reference: str | None = None,
     ) -> Client:
         """Create a client."""
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         if not isinstance(name, str) or not name.strip():
             raise ValueError("name must be a non-empty string")
         body = body_of(name=name, notes=notes, external_reference=external_reference)
@@ -54,8 +54,8 @@ class ClientsResource(Resource):
         external_reference: str | None = None,
     ) -> Client:
         """Change the fields you pass."""
-        check_id("workspace_id", workspace_id)
-        check_id("client_id", client_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        client_id = check_id("client_id", client_id)
         body = require_changes(
             body_of(name=name, notes=notes, external_reference=external_reference),
             "clients.update()",
@@ -65,14 +65,14 @@ class ClientsResource(Resource):
 
     async def delete(self, workspace_id: int, client_id: int) -> None:
         """Delete a client."""
-        check_id("workspace_id", workspace_id)
-        check_id("client_id", client_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        client_id = check_id("client_id", client_id)
         await self._send("DELETE", f"/workspaces/{workspace_id}/clients/{client_id}")
 
     async def archive(self, workspace_id: int, client_id: int) -> builtins.list[int]:
         """Archive a client and its projects (a paid feature); returns the archived project ids."""
-        check_id("workspace_id", workspace_id)
-        check_id("client_id", client_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        client_id = check_id("client_id", client_id)
         path = f"/workspaces/{workspace_id}/clients/{client_id}/archive"
         return await self._fetch(list[int], "POST", path, idempotent=True)
 
@@ -85,8 +85,8 @@ class ClientsResource(Resource):
         projects: Iterable[int] | None = None,
     ) -> Client:
         """Restore an archived client, and all or some of its projects."""
-        check_id("workspace_id", workspace_id)
-        check_id("client_id", client_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        client_id = check_id("client_id", client_id)
         body: dict[str, object] = {"restore_all_projects": bool(restore_all_projects)}
         if projects is not None:
             body["projects"] = check_ids("projects", projects)

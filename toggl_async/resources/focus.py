@@ -13,8 +13,8 @@ __all__ = ["FocusResource"]
 
 
 def _tracking(organization_id: int, workspace_id: int, action: str) -> str:
-    check_id("organization_id", organization_id)
-    check_id("workspace_id", workspace_id)
+    organization_id = check_id("organization_id", organization_id)
+    workspace_id = check_id("workspace_id", workspace_id)
     return f"/organizations/{organization_id}/workspaces/{workspace_id}/tracking/{action}"
 
 

@@ -61,9 +61,9 @@ class MeResource(Resource):
                 f"beginning_of_week must be 0 (Sunday) to 6 (Saturday), got {beginning_of_week!r}"
             )
         if country_id is not None:
-            check_id("country_id", country_id)
+            country_id = check_id("country_id", country_id)
         if default_workspace_id is not None:
-            check_id("default_workspace_id", default_workspace_id)
+            default_workspace_id = check_id("default_workspace_id", default_workspace_id)
         body = body_of(
             fullname=fullname,
             email=email,
@@ -134,9 +134,9 @@ class MeResource(Resource):
         ``start_project_id`` is inclusive; each next page starts at the last id + 1 and a
         short page ends the listing.
         """
-        check_positive("per_page", per_page)
+        per_page = check_positive("per_page", per_page)
         if start_project_id is not None:
-            check_id("start_project_id", start_project_id)
+            start_project_id = check_id("start_project_id", start_project_id)
         return self._paginate(
             Project,
             Keyset(per_page=per_page, start=start_project_id),
@@ -174,7 +174,7 @@ class MeResource(Resource):
         limit: int | None = None,
     ) -> Paginator[Task]:
         """Tasks ``per_page`` at a time by row ``offset``; a short page ends the listing."""
-        check_positive("per_page", per_page)
+        per_page = check_positive("per_page", per_page)
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ValueError(f"offset must be a non-negative int, got {offset!r}")
         params = {

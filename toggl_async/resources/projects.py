@@ -30,8 +30,8 @@ class ProjectsResource(Resource):
     ) -> Paginator[Project]:
         """Every project of the workspace, ``per_page`` (≤ 200) a page; ``active`` True or
         False filters, None (the default) or ``"both"`` lists both."""
-        check_id("workspace_id", workspace_id)
-        check_positive("per_page", per_page, maximum=_MAX_PER_PAGE)
+        workspace_id = check_id("workspace_id", workspace_id)
+        per_page = check_positive("per_page", per_page, maximum=_MAX_PER_PAGE)
         params = {
             "active": active_filter(active),
             "since": None if since is None else unix_seconds("since", since),
@@ -48,8 +48,8 @@ class ProjectsResource(Resource):
 
     async def get(self, workspace_id: int, project_id: int) -> Project:
         """One project."""
-        check_id("workspace_id", workspace_id)
-        check_id("project_id", project_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        project_id = check_id("project_id", project_id)
         return await self._fetch(
             Project, "GET", f"/workspaces/{workspace_id}/projects/{project_id}"
         )
@@ -73,7 +73,7 @@ class ProjectsResource(Resource):
     ) -> Project:
         """Create a project. ``billable``, ``rate``, ``currency`` and custom colors need a paid
         plan: Toggl answers ``PaymentRequiredError`` otherwise."""
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         if not isinstance(name, str) or not name.strip():
             raise ValueError("name must be a non-empty string")
         body = body_of(
@@ -110,8 +110,8 @@ class ProjectsResource(Resource):
         currency: str | None = None,
     ) -> Project:
         """Change the fields you pass; ``active=False`` archives the project."""
-        check_id("workspace_id", workspace_id)
-        check_id("project_id", project_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        project_id = check_id("project_id", project_id)
         body = require_changes(
             body_of(
                 name=name,
@@ -136,8 +136,8 @@ class ProjectsResource(Resource):
     ) -> None:
         """Delete a project; its entries are unassigned, or deleted with
         ``te_deletion_mode="delete"``."""
-        check_id("workspace_id", workspace_id)
-        check_id("project_id", project_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        project_id = check_id("project_id", project_id)
         if te_deletion_mode not in (None, "delete", "unassign"):
             raise ValueError("te_deletion_mode must be 'delete', 'unassign' or None")
         path = f"/workspaces/{workspace_id}/projects/{project_id}"

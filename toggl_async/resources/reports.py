@@ -45,8 +45,11 @@ def windows(start: date, end: date, max_days: int = MAX_RANGE_DAYS) -> list[tupl
     """``[start, end]`` (inclusive) cut into consecutive windows of at most ``max_days``."""
     out = []
     while start <= end:
-        last = min(end, start + timedelta(days=max_days - 1))
+        # Day counts, not date arithmetic: a window near date.max must not overflow.
+        last = start + timedelta(days=min(max_days - 1, (end - start).days))
         out.append((start.isoformat(), last.isoformat()))
+        if last == end:
+            break
         start = last + timedelta(days=1)
     return out
 
@@ -201,8 +204,8 @@ class ReportsResource(Resource):
         longer than a window are ordered window by window (newest window first with
         ``order_dir="DESC"`` and date order). Retried like a GET: it only reads.
         """
-        check_id("workspace_id", workspace_id)
-        check_positive("page_size", page_size)
+        workspace_id = check_id("workspace_id", workspace_id)
+        page_size = check_positive("page_size", page_size)
         first, last = _as_date("start_date", start_date), _as_date("end_date", end_date)
         if first > last:
             raise ValueError(f"start_date {first} is after end_date {last}")
@@ -299,7 +302,7 @@ class ReportsResource(Resource):
     def _report_body(
         workspace_id: int, start_date: date | str, end_date: date | str
     ) -> dict[str, Any]:
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         first, last = _as_date("start_date", start_date), _as_date("end_date", end_date)
         if first > last:
             raise ValueError(f"start_date {first} is after end_date {last}")

@@ -28,8 +28,8 @@ class TagsResource(Resource):
         limit: int | None = None,
     ) -> Paginator[Tag]:
         """Every tag of the workspace, ``per_page`` at a time."""
-        check_id("workspace_id", workspace_id)
-        check_positive("per_page", per_page)
+        workspace_id = check_id("workspace_id", workspace_id)
+        per_page = check_positive("per_page", per_page)
         return self._paginate(
             Tag,
             NumberedPages(per_page=per_page),
@@ -41,19 +41,19 @@ class TagsResource(Resource):
 
     async def create(self, workspace_id: int, *, name: str) -> Tag:
         """Create a tag (400 ``BadRequestError`` if the name is taken)."""
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         path = f"/workspaces/{workspace_id}/tags"
         return await self._fetch(Tag, "POST", path, json={"name": _name(name)})
 
     async def update(self, workspace_id: int, tag_id: int, *, name: str) -> Tag:
         """Rename a tag."""
-        check_id("workspace_id", workspace_id)
-        check_id("tag_id", tag_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        tag_id = check_id("tag_id", tag_id)
         path = f"/workspaces/{workspace_id}/tags/{tag_id}"
         return await self._fetch(Tag, "PUT", path, json={"name": _name(name)})
 
     async def delete(self, workspace_id: int, tag_id: int) -> None:
         """Delete a tag (Toggl strips it from entries)."""
-        check_id("workspace_id", workspace_id)
-        check_id("tag_id", tag_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        tag_id = check_id("tag_id", tag_id)
         await self._send("DELETE", f"/workspaces/{workspace_id}/tags/{tag_id}")

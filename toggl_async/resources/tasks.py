@@ -26,8 +26,8 @@ class TasksResource(Resource):
         """Every task of the workspace, ``per_page`` at a time (Toggl wraps this listing in
         ``{"data": [...], "total_count": N}``; you get the tasks). ``active`` None (or
         ``"both"``) lists open and done tasks alike, unlike Toggl's default (open only)."""
-        check_id("workspace_id", workspace_id)
-        check_positive("per_page", per_page)
+        workspace_id = check_id("workspace_id", workspace_id)
+        per_page = check_positive("per_page", per_page)
         params = {"active": active_filter(active)}
         return self._paginate(
             Task,
@@ -51,8 +51,8 @@ class TasksResource(Resource):
         external_reference: str | None = None,
     ) -> Task:
         """Create a task in a project."""
-        check_id("workspace_id", workspace_id)
-        check_id("project_id", project_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        project_id = check_id("project_id", project_id)
         if not isinstance(name, str) or not name.strip():
             raise ValueError("name must be a non-empty string")
         body = body_of(
@@ -78,9 +78,9 @@ class TasksResource(Resource):
         external_reference: str | None = None,
     ) -> Task:
         """Change the fields you pass; ``active=False`` marks the task done."""
-        check_id("workspace_id", workspace_id)
-        check_id("project_id", project_id)
-        check_id("task_id", task_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        project_id = check_id("project_id", project_id)
+        task_id = check_id("task_id", task_id)
         body = require_changes(
             body_of(
                 name=name,
@@ -96,9 +96,9 @@ class TasksResource(Resource):
 
     async def delete(self, workspace_id: int, project_id: int, task_id: int) -> None:
         """Delete a task."""
-        check_id("workspace_id", workspace_id)
-        check_id("project_id", project_id)
-        check_id("task_id", task_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        project_id = check_id("project_id", project_id)
+        task_id = check_id("task_id", task_id)
         await self._send(
             "DELETE", f"/workspaces/{workspace_id}/projects/{project_id}/tasks/{task_id}"
         )

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .._params import Since, check_id, check_ids, flag, rfc3339, unix_seconds
+from .._params import Since, check_duration, check_id, check_ids, flag, rfc3339, unix_seconds
 from .._version import __version__
 from ..errors import NotFoundError
 from ..records import PatchResult, TimeEntry
@@ -56,8 +56,7 @@ def _fields(
         if start is not None and stop < start:
             raise ValueError(f"stop ({stop.isoformat()}) is before start ({start.isoformat()})")
     if duration is not None:
-        if isinstance(duration, bool) or not isinstance(duration, int):
-            raise TypeError(f"duration must be an int of seconds, got {duration!r}")
+        duration = check_duration("duration", duration)
         agrees = start is None or stop is None or duration < 0
         if not agrees and _seconds_between(start, stop) != duration:  # type: ignore[arg-type]
             raise ValueError("duration disagrees with stop - start; pass one of them")
@@ -93,7 +92,7 @@ class TimeEntriesResource(Resource):
         self, time_entry_id: int, *, meta: bool = False, include_sharing: bool = False
     ) -> TimeEntry:
         """One entry by id; ``meta`` adds project/task/client names."""
-        check_id("time_entry_id", time_entry_id)
+        time_entry_id = check_id("time_entry_id", time_entry_id)
         params = {"meta": flag(meta), "include_sharing": flag(include_sharing)}
         return await self._fetch(
             TimeEntry, "GET", f"/me/time_entries/{time_entry_id}", params=params
@@ -146,7 +145,7 @@ class TimeEntriesResource(Resource):
         Never retried blindly: if the connection drops after sending, Toggl may or may not
         have created it. Check with ``list(since=...)`` before creating it again.
         """
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         if start is None:
             raise ValueError("start is required")
         if duration is None and stop is None:
@@ -191,7 +190,7 @@ class TimeEntriesResource(Resource):
         Like :meth:`create`, never retried once sent: after a ``TogglConnectionError`` check
         :meth:`current` before starting again.
         """
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         body = _fields(
             start=start or datetime.now(UTC).replace(microsecond=0),
             stop=None,
@@ -210,8 +209,8 @@ class TimeEntriesResource(Resource):
 
     async def stop(self, workspace_id: int, time_entry_id: int) -> TimeEntry:
         """Stop a running entry; a stopped one raises ``ConflictError`` (409)."""
-        check_id("workspace_id", workspace_id)
-        check_id("time_entry_id", time_entry_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        time_entry_id = check_id("time_entry_id", time_entry_id)
         path = f"/workspaces/{workspace_id}/time_entries/{time_entry_id}/stop"
         return await self._fetch(TimeEntry, "PATCH", path)
 
@@ -232,8 +231,8 @@ class TimeEntriesResource(Resource):
     ) -> TimeEntry:
         """Change the fields you pass (``PUT``, partial). To clear a field use :meth:`patch`
         with a ``remove`` operation."""
-        check_id("workspace_id", workspace_id)
-        check_id("time_entry_id", time_entry_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        time_entry_id = check_id("time_entry_id", time_entry_id)
         body = _fields(
             start=start,
             stop=stop,
@@ -250,8 +249,8 @@ class TimeEntriesResource(Resource):
 
     async def delete(self, workspace_id: int, time_entry_id: int) -> None:
         """Delete an entry (Toggl answers 200 with an empty body)."""
-        check_id("workspace_id", workspace_id)
-        check_id("time_entry_id", time_entry_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        time_entry_id = check_id("time_entry_id", time_entry_id)
         await self._send("DELETE", f"/workspaces/{workspace_id}/time_entries/{time_entry_id}")
 
     async def patch(
@@ -263,7 +262,7 @@ class TimeEntriesResource(Resource):
         it could not change. Operations: ``{"op": "add"|"remove"|"replace", "path":
         "/description", "value": ...}``.
         """
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         id_list = check_ids("ids", ids, limit=100)
         ops = _check_operations(operations)
         path = f"/workspaces/{workspace_id}/time_entries/{','.join(map(str, id_list))}"

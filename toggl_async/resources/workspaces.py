@@ -14,10 +14,10 @@ class WorkspacesResource(Resource):
 
     async def get(self, workspace_id: int) -> Workspace:
         """One workspace and its settings."""
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         return await self._fetch(Workspace, "GET", f"/workspaces/{workspace_id}")
 
     async def users(self, workspace_id: int) -> list[WorkspaceUser]:
         """The members of a workspace."""
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         return await self._fetch(list[WorkspaceUser], "GET", f"/workspaces/{workspace_id}/users")
