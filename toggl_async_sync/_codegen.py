@@ -37,9 +37,11 @@ LINE = 100
 PAGINATOR = "Paginator"
 SYNC_PAGINATOR = "SyncPaginator"
 SURFACE = "ClientSurface"
-_OVERRIDES = {("TogglClient", "session"): "None"}
-"""Parameters typed differently in the blocking client: it cannot use an aiohttp session
-(a session belongs to the loop that made it), so ``session`` only accepts None."""
+_OVERRIDES: dict[tuple[str, str], str] = {}
+"""Parameters typed differently in the blocking client."""
+_DROPPED = {("TogglClient", "session")}
+"""Parameters the blocking client does not have: it cannot use an aiohttp session (a
+session belongs to the loop that made it), so its signature and stub leave it out."""
 _AWAITABLES = {"Awaitable", "Coroutine"}
 _DEFINED = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign)
 
@@ -297,7 +299,8 @@ def _parameters(
     elif args.kwonlyargs:
         out.append("*")
     for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        out.append(one(arg, kw_default))
+        if (owner, arg.arg) not in _DROPPED:
+            out.append(one(arg, kw_default))
     if args.kwarg is not None:
         out.append(one(args.kwarg, None, "**"))
     return out

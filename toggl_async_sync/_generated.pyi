@@ -542,16 +542,17 @@ class ClientSurface:
         email: str | None = None,
         password: str | None = None,
         focus_api_key: str | None = None,
-        track_base_url: str = ...,
-        reports_base_url: str = ...,
-        focus_base_url: str = ...,
+        track_base_url: str | None = None,
+        reports_base_url: str | None = None,
+        focus_base_url: str | None = None,
         timeout: float = 30.0,
         max_connections: int | None = None,
         max_concurrency: int = 10,
         rate_limit: float | None = None,
         retry: RetryPolicy | None = None,
         user_agent: str = ...,
-        session: None = None,
+        max_response_bytes: int = ...,
+        trust_env: bool = True,
     ) -> None:
         """Initialize self.  See help(type(self)) for accurate signature."""
 

@@ -30,6 +30,13 @@ __all__ = ["TogglClient"]
 T = TypeVar("T")
 
 
+def _signature_without_session() -> inspect.Signature:
+    """The async constructor's signature minus ``session=``, which this client refuses."""
+    signature = inspect.signature(toggl_async.TogglClient.__init__)
+    kept = [p for name, p in signature.parameters.items() if name != "session"]
+    return signature.replace(parameters=kept)
+
+
 class TogglClient(_Surface):
     """The same client as :class:`toggl_async.TogglClient`, for code that does not ``await``.
 
@@ -47,7 +54,7 @@ class TogglClient(_Surface):
         def __init__(self, **options):
             self._open(options)
 
-        __init__.__signature__ = inspect.signature(toggl_async.TogglClient.__init__)
+        __init__.__signature__ = _signature_without_session()
         __init__.__doc__ = toggl_async.TogglClient.__init__.__doc__
 
     def _open(self, options: dict[str, Any]) -> None:
