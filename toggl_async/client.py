@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from types import TracebackType
 
@@ -22,7 +23,7 @@ from .resources import (
     WorkspacesResource,
 )
 from .retry import RetryPolicy
-from .transport import DEFAULT_USER_AGENT, Transport
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, Transport
 
 __all__ = [
     "DEFAULT_FOCUS_URL",
@@ -35,10 +36,22 @@ DEFAULT_TRACK_URL = "https://api.track.toggl.com/api/v9"
 DEFAULT_REPORTS_URL = "https://api.track.toggl.com/reports/api/v3"
 DEFAULT_FOCUS_URL = "https://focus.toggl.com/api"
 
+_URL_ENV = {
+    "track_base_url": ("TOGGL_TRACK_BASE_URL", DEFAULT_TRACK_URL),
+    "reports_base_url": ("TOGGL_REPORTS_BASE_URL", DEFAULT_REPORTS_URL),
+    "focus_base_url": ("TOGGL_FOCUS_BASE_URL", DEFAULT_FOCUS_URL),
+}
 
-def _check_url(name: str, url: str) -> str:
+
+def _check_url(name: str, url: str | None) -> str:
+    """The argument, else its environment variable (the CLI reads the same), else Toggl's."""
+    source = name
+    if url is None:
+        variable, default = _URL_ENV[name]
+        url = os.environ.get(variable) or default
+        source = f"{name} (from ${variable})" if os.environ.get(variable) else name
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise ConfigurationError(f"{name} must be an http(s) URL prefix, got {url!r}")
+        raise ConfigurationError(f"{source} must be an http(s) URL prefix, got {url!r}")
     return url
 
 
@@ -52,6 +65,13 @@ class TogglClient:
     here); ``max_concurrency`` bounds requests in flight, ``rate_limit`` spaces them
     (requests per second), ``retry`` decides what is retried and whether to wait for the
     hourly quota.
+
+    Base URLs not given come from ``TOGGL_TRACK_BASE_URL``, ``TOGGL_REPORTS_BASE_URL`` and
+    ``TOGGL_FOCUS_BASE_URL`` (as the CLI), else Toggl's. ``trust_env`` (default True, as
+    in requests and httpx) uses the ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` proxies
+    of the environment. A decoded body larger than ``max_response_bytes`` (64 MiB) raises
+    :class:`~toggl_async.ResponseTooLargeError`. A 3xx raises
+    :class:`~toggl_async.RedirectError`: redirects are never followed.
     """
 
     def __init__(
@@ -61,15 +81,17 @@ class TogglClient:
         email: str | None = None,
         password: str | None = None,
         focus_api_key: str | None = None,
-        track_base_url: str = DEFAULT_TRACK_URL,
-        reports_base_url: str = DEFAULT_REPORTS_URL,
-        focus_base_url: str = DEFAULT_FOCUS_URL,
+        track_base_url: str | None = None,
+        reports_base_url: str | None = None,
+        focus_base_url: str | None = None,
         timeout: float = 30.0,
         max_connections: int | None = None,
         max_concurrency: int = 10,
         rate_limit: float | None = None,
         retry: RetryPolicy | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         self._credentials = Credentials(
@@ -94,13 +116,24 @@ class TogglClient:
             raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ConfigurationError("session must be an aiohttp.ClientSession")
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise ConfigurationError(
+                f"max_response_bytes must be an int >= 1, got {max_response_bytes!r}"
+            )
+        if not isinstance(trust_env, bool):
+            raise ConfigurationError(f"trust_env must be True or False, got {trust_env!r}")
+        urls = (
+            _check_url("track_base_url", track_base_url),
+            _check_url("reports_base_url", reports_base_url),
+            _check_url("focus_base_url", focus_base_url),
+        )
         self._transport = Transport(
             credentials=self._credentials,
-            base_urls={
-                Api.TRACK: _check_url("track_base_url", track_base_url),
-                Api.REPORTS: _check_url("reports_base_url", reports_base_url),
-                Api.FOCUS: _check_url("focus_base_url", focus_base_url),
-            },
+            base_urls={Api.TRACK: urls[0], Api.REPORTS: urls[1], Api.FOCUS: urls[2]},
             timeout=float(timeout),
             max_connections=connections,
             max_concurrency=max_concurrency,
@@ -108,8 +141,10 @@ class TogglClient:
             retry=retry or RetryPolicy(),
             user_agent=user_agent,
             session=session,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
-        self._base_urls = (track_base_url, reports_base_url, focus_base_url)
+        self._base_urls = urls
         self.me = MeResource(self._transport)
         self.time_entries = TimeEntriesResource(self._transport)
         self.workspaces = WorkspacesResource(self._transport)

@@ -20,11 +20,14 @@ __all__ = [
     "DecodeError",
     "ForbiddenError",
     "GoneError",
+    "InsecureURLWarning",
     "InvalidCursorError",
     "NotFoundError",
     "PaymentRequiredError",
     "QuotaExceededError",
     "RateLimitError",
+    "RedirectError",
+    "ResponseTooLargeError",
     "ServerError",
     "TogglAPIError",
     "TogglConnectionError",
@@ -36,6 +39,10 @@ __all__ = [
 
 class TogglError(Exception):
     """Root of every exception raised by toggl-async."""
+
+
+class InsecureURLWarning(UserWarning):
+    """Credentials are about to go over plain ``http://`` to a host that is not loopback."""
 
 
 class ConfigurationError(TogglError, ValueError):
@@ -61,6 +68,17 @@ class TogglConnectionError(TogglError):
 
 class TogglTimeoutError(TogglConnectionError, TimeoutError):
     """The request did not complete within the client's ``timeout``."""
+
+
+class ResponseTooLargeError(TogglConnectionError):
+    """The decoded body passed the client's ``max_response_bytes``; reading stopped there.
+
+    The partial body is not kept (holding it is what the cap prevents).
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", limit: int = 0) -> None:
+        super().__init__(message, method=method, url=url)
+        self.limit = limit
 
 
 class DecodeError(TogglError, ValueError):
@@ -129,6 +147,27 @@ def _rebuild_api_error(
     return cls(status, message, method=method, url=url, body=body)
 
 
+class RedirectError(TogglAPIError):
+    """3xx: Toggl (or a proxy) answered with a redirect, which the client never follows.
+
+    Typically an ``http://`` base URL redirected to ``https://``: fix the base URL rather
+    than follow it (a followed redirect would resend the credentials). ``location`` is the
+    ``Location`` header, or None.
+    """
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location") or self.headers.get("location")
+
+    def _hint(self) -> str:
+        where = self.location
+        target = f"to {where}" if where else "(no Location header)"
+        return (
+            f"The server redirects {target}; redirects are not followed. Use that URL as "
+            "the base URL (e.g. https:// instead of http://)"
+        )
+
+
 class BadRequestError(TogglAPIError):
     """400: Toggl rejected the request's parameters or body."""
 
@@ -172,13 +211,17 @@ class UnprocessableError(TogglAPIError):
 
 
 class PaymentRequiredError(TogglAPIError):
-    """402 without quota headers: the feature needs a paid plan. Never retried."""
+    """402 that is not a spent quota: the feature needs a paid plan. Never retried.
+
+    A 402 whose ``X-Toggl-Quota-Remaining`` says requests are left is this class too:
+    the decision is made on the header's value, not on its presence.
+    """
 
     hint = "This feature needs a higher Toggl plan for the workspace; retrying will not help"
 
 
 class QuotaExceededError(PaymentRequiredError):
-    """402 with quota headers: the hourly API quota is spent.
+    """402 with ``X-Toggl-Quota-Remaining`` <= 0 (or only ``-Resets-In``): the quota is spent.
 
     ``remaining`` and ``resets_in`` (seconds) come from ``X-Toggl-Quota-Remaining`` and
     ``X-Toggl-Quota-Resets-In``. Pass ``RetryPolicy(wait_for_quota=True)`` to wait for the

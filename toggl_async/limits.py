@@ -17,7 +17,15 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-__all__ = ["Quota", "QuotaTracker", "RateLimiter", "quota_bucket"]
+__all__ = [
+    "MAX_RESETS_IN",
+    "Quota",
+    "QuotaGate",
+    "QuotaTracker",
+    "RateLimiter",
+    "parse_quota",
+    "quota_bucket",
+]
 
 _WORKSPACE = re.compile(r"/workspaces?/(\d+)")
 _ORGANIZATION = re.compile(r"/organizations/(\d+)")
@@ -58,24 +66,48 @@ class Quota:
         return self.remaining <= 0 and self.seconds_to_reset(now) > 0
 
 
+MAX_RESETS_IN = 3600.0
+"""Toggl's quota window is an hour: a ``Resets-In`` beyond it is clamped to it."""
+_MAX_REMAINING = 10**9
+"""No plan has more requests an hour; larger (or infinite) values are clamped to it."""
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
+
+
 def parse_quota(headers: Mapping[str, str]) -> tuple[int, float] | None:
-    """``(remaining, resets_in)`` from a response's headers, or None when they are absent."""
+    """``(remaining, resets_in)`` from a response's headers, or None when absent or garbage.
+
+    Never raises: ``inf``, ``1e400`` and junk are clamped or ignored, because one odd header
+    must not turn a good response into a crash. An absent ``Remaining`` next to a present
+    ``Resets-In`` reads as 0 left; ``resets_in`` is clamped to ``[0, MAX_RESETS_IN]``.
+    """
     remaining = headers.get("X-Toggl-Quota-Remaining")
     resets = headers.get("X-Toggl-Quota-Resets-In")
     if remaining is None and resets is None:
         return None
-    try:
-        left = int(float(remaining)) if remaining is not None else 0
-        reset = float(resets) if resets is not None else 0.0
-    except ValueError:
+    left = _number(remaining) if remaining is not None else 0.0
+    reset = _number(resets) if resets is not None else 0.0
+    if left is None or reset is None:
         return None
-    if not math.isfinite(reset):
-        return None
-    return left, max(0.0, reset)
+    left = min(max(left, -_MAX_REMAINING), _MAX_REMAINING)
+    return int(left), min(max(reset, 0.0), MAX_RESETS_IN)
 
 
 class QuotaTracker:
-    """The latest :class:`Quota` per bucket, fed by every response."""
+    """The latest :class:`Quota` per bucket, fed by every response.
+
+    Within one window the lowest ``remaining`` wins: responses can arrive out of order, and
+    an older, higher figure must not re-open a spent quota. A new window (the previous one
+    has reset) replaces the figure outright.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -83,12 +115,16 @@ class QuotaTracker:
         self._latest: Quota | None = None
 
     def observe(self, bucket: str, headers: Mapping[str, str]) -> Quota | None:
+        if "X-Toggl-Quota-Remaining" not in headers and "X-Toggl-Quota-Resets-In" not in headers:
+            return None  # the common case, checked before any parsing
         parsed = parse_quota(headers)
         if parsed is None:
             return None
-        quota = Quota(
-            bucket=bucket, remaining=parsed[0], resets_in=parsed[1], observed_at=self._clock()
-        )
+        now = self._clock()
+        old = self._by_bucket.get(bucket)
+        if old is not None and old.remaining < parsed[0] and old.seconds_to_reset(now) > 0:
+            return old  # a stale figure from this window (or Toggl reset a little early)
+        quota = Quota(bucket=bucket, remaining=parsed[0], resets_in=parsed[1], observed_at=now)
         self._by_bucket[bucket] = quota
         self._latest = quota
         return quota
@@ -102,6 +138,49 @@ class QuotaTracker:
 
     def snapshot(self) -> dict[str, Quota]:
         return dict(self._by_bucket)
+
+
+class QuotaGate:
+    """Admits a request only while the known quota covers it and every request in flight.
+
+    The transport asks :meth:`admit` after taking its concurrency slot, so calls queued
+    behind the limit are checked against what the responses before them said. Requests in
+    flight count against ``remaining`` (Toggl may not have counted them yet when it sent
+    the figure we hold); when they might use up the rest, a caller waits for one of them to
+    answer (:meth:`changed`) instead of sending a request that may be refused.
+    """
+
+    def __init__(self, tracker: QuotaTracker) -> None:
+        self._tracker = tracker
+        self._in_flight: dict[str, int] = {}
+        self._changed: dict[str, asyncio.Future[None]] = {}
+
+    def admit(self, bucket: str) -> Quota | None:
+        """None: send (counted in flight until :meth:`done`). A Quota: do not send now."""
+        quota = self._tracker.get(bucket)
+        in_flight = self._in_flight.get(bucket, 0)
+        if quota is not None and quota.remaining <= in_flight and quota.seconds_to_reset() > 0:
+            return quota
+        self._in_flight[bucket] = in_flight + 1
+        return None
+
+    def in_flight(self, bucket: str) -> int:
+        return self._in_flight.get(bucket, 0)
+
+    def done(self, bucket: str) -> None:
+        """A request admitted to ``bucket`` has ended (its headers, if any, are observed)."""
+        self._in_flight[bucket] -= 1
+        waiter = self._changed.pop(bucket, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def changed(self, bucket: str) -> None:
+        """Until a request in ``bucket`` ends."""
+        waiter = self._changed.get(bucket)
+        if waiter is None:
+            waiter = asyncio.get_running_loop().create_future()
+            self._changed[bucket] = waiter
+        await asyncio.shield(waiter)
 
 
 class RateLimiter:

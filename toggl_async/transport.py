@@ -9,14 +9,17 @@ them into records is the caller's job (``records.converter``).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import aiohttp
-import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _json
@@ -30,20 +33,24 @@ from .errors import (
     DecodeError,
     ForbiddenError,
     GoneError,
+    InsecureURLWarning,
     NotFoundError,
     PaymentRequiredError,
     QuotaExceededError,
     RateLimitError,
+    RedirectError,
+    ResponseTooLargeError,
     ServerError,
     TogglAPIError,
     TogglConnectionError,
+    TogglError,
     TogglTimeoutError,
     UnprocessableError,
 )
-from .limits import QuotaTracker, RateLimiter, parse_quota, quota_bucket
+from .limits import MAX_RESETS_IN, QuotaGate, QuotaTracker, RateLimiter, parse_quota, quota_bucket
 from .retry import RetryPolicy
 
-__all__ = ["DEFAULT_USER_AGENT", "Request", "Response", "Transport"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_USER_AGENT", "Request", "Response", "Transport"]
 
 logger = logging.getLogger("toggl_async")
 
@@ -51,20 +58,34 @@ DEFAULT_USER_AGENT = (
     f"toggl-async/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]} "
     f"aiohttp/{aiohttp.__version__}"
 )
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""64 MiB of decoded body: far above any Toggl page (a 200-entry page is ~100 KB)."""
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_QUOTA_HEADERS = ("X-Toggl-Quota-Remaining", "X-Toggl-Quota-Resets-In")
 
 
-@attrs.frozen(kw_only=True)
 class Request:
     """One HTTP call, before auth and retries: what an endpoint method builds."""
 
-    method: str
-    api: Api
-    path: str
-    params: Mapping[str, str] | None = None
-    body: bytes | None = None
-    idempotent: bool | None = None
-    """None means "decide by method"; Reports searches set True (a POST that only reads)."""
+    __slots__ = ("api", "body", "idempotent", "method", "params", "path")
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        api: Api,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        idempotent: bool | None = None,
+    ) -> None:
+        self.method = method
+        self.api = api
+        self.path = path
+        self.params = params
+        self.body = body
+        self.idempotent = idempotent
+        """None means "decide by method"; Reports searches set True (a POST that only reads)."""
 
     @property
     def retry_safe(self) -> bool:
@@ -72,16 +93,32 @@ class Request:
             return self.idempotent
         return self.method in _IDEMPOTENT_METHODS
 
+    def __repr__(self) -> str:
+        return f"Request(method={self.method!r}, api={self.api}, path={self.path!r})"
 
-@attrs.frozen(kw_only=True)
+
 class Response:
-    """A complete HTTP response: status, headers and the whole body."""
+    """A complete HTTP response: status, headers and the whole body (``b""`` for a sink)."""
 
-    status: int
-    headers: CIMultiDictProxy[str]
-    body: bytes
-    method: str
-    url: str
+    __slots__ = ("body", "headers", "method", "status", "url")
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        headers: CIMultiDictProxy[str],
+        body: bytes,
+        method: str,
+        url: str,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.method = method
+        self.url = url
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.method} {self.url} ({len(self.body)} bytes)>"
 
     def json(self) -> Any:
         """The body parsed as JSON (``None`` for an empty body)."""
@@ -99,14 +136,23 @@ class Response:
             ) from None
 
 
-class _Retryable(Exception):
-    """Internal: an attempt failed in a way the policy may retry."""
+class _SecretHeaders(dict[str, str]):
+    """Request headers holding a credential: a repr (and so a traceback's locals) hides them."""
 
-    def __init__(self, error: Exception, *, sent: bool, retry_after: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.sent = sent
-        self.retry_after = retry_after
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{k!r}: '***'" for k in self) + "}"
+
+    __str__ = __repr__
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Transport:
@@ -124,9 +170,16 @@ class Transport:
         retry: RetryPolicy,
         user_agent: str,
         session: aiohttp.ClientSession | None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
     ) -> None:
         self._credentials = credentials
         self._base_urls = {api: url.rstrip("/") for api, url in base_urls.items()}
+        self._insecure = {
+            api
+            for api, url in self._base_urls.items()
+            if url.startswith("http://") and not _is_loopback(url)
+        }
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._max_connections = max_connections
         self._max_concurrency = max_concurrency
@@ -136,8 +189,15 @@ class Transport:
         self._user_agent = user_agent
         self._session = session
         self._owns_session = session is None
+        self._max_response_bytes = max_response_bytes
+        self._trust_env = trust_env
+        self._headers: dict[tuple[Api, bool], _SecretHeaders | None] = {}
         self._closed = False
+        self._running: set[asyncio.Task[Any]] = set()
+        self._closing: set[asyncio.Task[Any]] = set()
+        self._quota_logged: dict[str, float] = {}
         self.quota = QuotaTracker()
+        self._gate = QuotaGate(self.quota)
         self.requests_sent = 0
         """Every HTTP request put on the wire, retries included (what the quota counts)."""
 
@@ -154,24 +214,44 @@ class Transport:
                 "(or keep using it inside `async with TogglClient(...)`)"
             )
         if self._session is None:
+            # Our semaphore bounds requests in flight; the pool only needs its own limit
+            # when asked for fewer connections than that.
+            fewer = self._max_connections < self._max_concurrency
             connector = aiohttp.TCPConnector(
-                limit=self._max_connections, limit_per_host=self._max_connections
+                limit=self._max_connections if fewer else 0,
+                limit_per_host=self._max_connections if fewer else 0,
             )
+            headers = {"User-Agent": self._user_agent}
+            if self._credentials.has_track:
+                # Set once on our own session, not merged into every request.
+                headers["Authorization"] = self._credentials.header_for(Api.TRACK)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeout,
-                headers={"User-Agent": self._user_agent},
+                headers=headers,
                 json_serialize=_json.dumps_str,
+                # Reading proxies from the environment costs on every request: only when
+                # the environment names one (trust_env also enables ~/.netrc, unused here
+                # since every request carries its own Authorization).
+                trust_env=self._trust_env and bool(getproxies()),
             )
         if self._limiter is None:
             self._limiter = asyncio.Semaphore(self._max_concurrency)
         return self._session
 
     async def aclose(self) -> None:
-        """Close the session if we created it; idempotent."""
+        """Close the session if we created it; fail every call still running. Idempotent.
+
+        Calls in flight, queued behind the concurrency limit, or waiting for a retry or
+        the quota end at once with :class:`ClientClosedError`.
+        """
         if self._closed:
             return
         self._closed = True
+        for task in self._running:
+            if task is not asyncio.current_task() and not task.done():
+                self._closing.add(task)
+                task.cancel()
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
@@ -181,133 +261,259 @@ class Transport:
     def url_for(self, request: Request) -> str:
         return self._base_urls[request.api] + request.path
 
-    async def send(self, request: Request) -> Response:
-        """Send with the client's limits and retry policy; return a 2xx response or raise."""
-        session = self._ensure_open()
-        auth = self._credentials.header_for(request.api)
-        url = self.url_for(request)
-        bucket = quota_bucket(request.path)
-        policy = self.retry
-        started = time.monotonic()
-        retries = 0
-        while True:
-            await self._wait_for_known_quota(bucket, request, url)
-            try:
-                return await self._attempt(session, request, url, auth, bucket)
-            except _Retryable as failure:
-                if isinstance(failure.error, QuotaExceededError):
-                    await self._wait_for_quota_reset(failure.error)
-                    continue
-                safe = request.retry_safe or not failure.sent
-                if not safe or retries + 1 >= policy.max_attempts:
-                    raise failure.error from None
-                delay = policy.delay(retries, failure.retry_after)
-                if time.monotonic() - started + delay > policy.max_elapsed:
-                    raise failure.error from None
-                logger.info(
-                    "retrying %s %s in %.2f s after: %s", request.method, url, delay, failure.error
-                )
-                retries += 1
-                await asyncio.sleep(delay)
-
-    async def _attempt(
-        self,
-        session: aiohttp.ClientSession,
-        request: Request,
-        url: str,
-        auth: str,
-        bucket: str,
-    ) -> Response:
-        headers = {"Authorization": auth}
-        if request.body is not None:
+    def _headers_for(self, api: Api, has_body: bool) -> _SecretHeaders | None:
+        """Per-request headers (cached): auth unless our session already carries it."""
+        key = (api, has_body)
+        if key in self._headers:
+            return self._headers[key]
+        headers = _SecretHeaders()
+        if api is Api.FOCUS or not self._owns_session:
+            headers["Authorization"] = self._credentials.header_for(api)
+        elif not self._credentials.has_track:
+            self._credentials.header_for(api)  # raises the clear "no credentials" error
+        if has_body:
             headers["Content-Type"] = "application/json"
-        assert self._limiter is not None
-        if self._rate is not None:
-            await self._rate.acquire()
-        async with self._limiter:
-            t0 = time.perf_counter()
-            try:
-                self.requests_sent += 1
-                async with session.request(
-                    request.method,
-                    url,
-                    params=request.params,
-                    data=request.body,
-                    headers=headers,
-                    allow_redirects=False,
-                ) as resp:
-                    body = await resp.read()
-                    status = resp.status
-                    resp_headers = resp.headers
-            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-                # The connection never opened: Toggl cannot have acted on the request.
-                raise _Retryable(_connection_error(request, url, exc), sent=False) from None
-            except TimeoutError:
-                raise _Retryable(
-                    TogglTimeoutError(
-                        f"{request.method} {url} did not complete within "
-                        f"{self._timeout.total} s; raise timeout= or try again later",
+        if api in self._insecure:
+            warnings.warn(
+                f"credentials are sent over plain http:// to {self._base_urls[api]}, which is "
+                "not a loopback address: anyone on the path can read them; use https://",
+                InsecureURLWarning,
+                stacklevel=4,
+            )
+        self._headers[key] = headers or None
+        return headers or None
+
+    async def send(self, request: Request, *, sink: BinaryIO | None = None) -> Response:
+        """Send with the client's limits and retry policy; return a 2xx response or raise.
+
+        With ``sink``, a 2xx body is written to it in chunks as it arrives (the size cap
+        does not apply) and the returned response has ``body=b""``; a retry first rewinds
+        and truncates the sink to where it was, and error bodies never go to it.
+        """
+        session = self._session
+        if session is None or self._closed:
+            session = self._ensure_open()
+        limiter = self._limiter
+        assert limiter is not None
+        headers = self._headers_for(request.api, request.body is not None)
+        url = self._base_urls[request.api] + request.path
+        bucket = quota_bucket(request.path)
+        mark = sink.tell() if sink is not None else 0
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        debug = logger.isEnabledFor(logging.DEBUG)
+        attempts = 0
+        started = time.monotonic()
+        quota_waited = 0.0
+        try:
+            while True:
+                if self._rate is not None:
+                    await self._rate.acquire()
+                await limiter.acquire()
+                blocked = None
+                error: TogglError | None = None
+                retryable = sent = False
+                retry_after: float | None = None
+                try:
+                    blocked = self._gate.admit(bucket)
+                    if blocked is None:
+                        try:
+                            attempts += 1
+                            self.requests_sent += 1
+                            t0 = time.perf_counter() if debug else 0.0
+                            resp = await session.request(
+                                request.method,
+                                url,
+                                params=request.params,
+                                data=request.body,
+                                headers=headers,
+                                allow_redirects=False,
+                            )
+                            try:
+                                status = resp.status
+                                if sink is not None and 200 <= status < 300:
+                                    if attempts > 1:
+                                        sink.seek(mark)
+                                        sink.truncate()
+                                    read = resp.content.readany
+                                    while chunk := await read():
+                                        sink.write(chunk)
+                                    body = b""
+                                else:
+                                    body = await _read_capped(resp, self._max_response_bytes)
+                            finally:
+                                resp.release()
+                            if debug:
+                                ms = (time.perf_counter() - t0) * 1000
+                                logger.debug(
+                                    "%s %s -> %d (%.1f ms)", request.method, url, status, ms
+                                )
+                            if (
+                                _QUOTA_HEADERS[0] in resp.headers
+                                or _QUOTA_HEADERS[1] in resp.headers
+                            ):
+                                self.quota.observe(bucket, resp.headers)
+                            response = Response(
+                                status=status,
+                                headers=resp.headers,
+                                body=body,
+                                method=request.method,
+                                url=url,
+                            )
+                            if 200 <= status < 300:
+                                return response
+                            error = error_from_response(response, request)
+                            if isinstance(error, QuotaExceededError):
+                                retryable = self.retry.wait_for_quota
+                            elif isinstance(error, RateLimitError):
+                                retryable, sent = True, False
+                                fallback = self.retry.rate_limit_fallback
+                                retry_after = error.retry_after
+                                if retry_after is None:
+                                    retry_after = fallback
+                            elif status >= 500 and self.retry.should_retry_status(status):
+                                retryable = sent = True
+                        except _TooLarge as exc:
+                            error = ResponseTooLargeError(
+                                f"{request.method} {url} returned more than {exc.limit} bytes "
+                                "(decoded); raise max_response_bytes= if that is expected",
+                                method=request.method,
+                                url=url,
+                                limit=exc.limit,
+                            )
+                        except (
+                            aiohttp.ClientConnectorError,
+                            aiohttp.ConnectionTimeoutError,
+                        ) as exc:
+                            # The connection never opened: Toggl cannot have acted on it.
+                            error = _connection_error(request, url, exc)
+                            retryable = True
+                        except TimeoutError:
+                            error = TogglTimeoutError(
+                                f"{request.method} {url} did not complete within "
+                                f"{self._timeout.total} s; raise timeout= or try again later",
+                                method=request.method,
+                                url=url,
+                            )
+                            retryable = sent = True
+                        except aiohttp.ClientPayloadError as exc:
+                            error = TogglConnectionError(
+                                f"{request.method} {url}: the response body was cut short ({exc})",
+                                method=request.method,
+                                url=url,
+                            )
+                            retryable = sent = True
+                        except (aiohttp.ClientError, OSError) as exc:
+                            error = _connection_error(request, url, exc)
+                            retryable = sent = True
+                finally:
+                    limiter.release()
+                    if blocked is None:
+                        self._gate.done(bucket)
+                if blocked is not None:
+                    if blocked.remaining > 0:  # requests in flight may use the rest: see
+                        await self._gate.changed(bucket)
+                        continue
+                    error = QuotaExceededError(
+                        402,
+                        "the hourly quota was already spent (from the last response's headers)",
                         method=request.method,
                         url=url,
-                    ),
-                    sent=True,
-                ) from None
-            except aiohttp.ClientPayloadError as exc:
-                raise _Retryable(
-                    TogglConnectionError(
-                        f"{request.method} {url}: the response body was cut short ({exc})",
-                        method=request.method,
-                        url=url,
-                    ),
-                    sent=True,
-                ) from None
-            except (aiohttp.ClientError, OSError) as exc:
-                raise _Retryable(_connection_error(request, url, exc), sent=True) from None
-        elapsed_ms = (time.perf_counter() - t0) * 1000
-        logger.debug("%s %s -> %d (%.1f ms)", request.method, url, status, elapsed_ms)
-        self.quota.observe(bucket, resp_headers)
-        response = Response(
-            status=status, headers=resp_headers, body=body, method=request.method, url=url
-        )
-        if status < 400:
-            return response
-        error = error_from_response(response, request)
-        if isinstance(error, QuotaExceededError) and self.retry.wait_for_quota:
-            raise _Retryable(error, sent=True)
-        if isinstance(error, RateLimitError):
-            fallback = self.retry.rate_limit_fallback
-            wait = error.retry_after if error.retry_after is not None else fallback
-            raise _Retryable(error, sent=False, retry_after=wait)
-        if self.retry.should_retry_status(status) and status >= 500:
-            raise _Retryable(error, sent=True)
-        raise error
+                        remaining=blocked.remaining,
+                        resets_in=blocked.seconds_to_reset(),
+                    )
+                assert error is not None
+                if self._closed:
+                    raise ClientClosedError(
+                        f"{request.method} {url} was stopped: the TogglClient was closed "
+                        "while the call was running"
+                    ) from None
+                if sink is not None and sink.tell() != mark:
+                    sink.seek(mark)  # never leave a partial body behind
+                    sink.truncate()
+                if isinstance(error, QuotaExceededError):
+                    if blocked is None and (not retryable or attempts >= self.retry.max_attempts):
+                        raise error
+                    quota_waited += await self._wait_for_quota_reset(error, bucket, quota_waited)
+                    continue
+                if not retryable or not (request.retry_safe or not sent):
+                    raise error
+                if attempts >= self.retry.max_attempts:
+                    raise error
+                delay = self.retry.delay(attempts - 1, retry_after)
+                if time.monotonic() - started + delay > self.retry.max_elapsed:
+                    raise error
+                logger.info("retrying %s %s in %.2f s after: %s", request.method, url, delay, error)
+                await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            if task in self._closing:
+                self._closing.discard(task)
+                if task.uncancel() == 0:
+                    raise ClientClosedError(
+                        f"{request.method} {url} was stopped: the TogglClient was closed "
+                        "while the call was running"
+                    ) from None
+            raise
+        finally:
+            self._running.discard(task)
+            self._closing.discard(task)
 
     # -- quota ----------------------------------------------------------------------------
 
-    async def _wait_for_known_quota(self, bucket: str, request: Request, url: str) -> None:
-        """Do not spend a request Toggl will refuse: wait for (or report) a known-spent quota."""
-        quota = self.quota.get(bucket)
-        if quota is None or not quota.exhausted():
-            return
-        error = QuotaExceededError(
-            402,
-            "the hourly quota was already spent (from the last response's headers)",
-            method=request.method,
-            url=url,
-            remaining=quota.remaining,
-            resets_in=quota.seconds_to_reset(),
-        )
+    async def _wait_for_quota_reset(
+        self, error: QuotaExceededError, bucket: str, waited: float
+    ) -> float:
+        """Sleep until the quota resets; raise ``error`` when not allowed to. The wait in s.
+
+        One call waits at most ``max_quota_wait`` in all, over every reset it waits for.
+        """
         if not self.retry.wait_for_quota:
             raise error
-        await self._wait_for_quota_reset(error)
-
-    async def _wait_for_quota_reset(self, error: QuotaExceededError) -> None:
         wait = error.resets_in if error.resets_in is not None else 60.0
-        if wait > self.retry.max_quota_wait:
+        if waited + wait > self.retry.max_quota_wait:
             raise error
         wait += min(1.0, self.retry.backoff(0))
-        logger.warning("Toggl API quota spent; waiting %.0f s for it to reset", wait)
+        deadline = time.monotonic() + wait
+        last = self._quota_logged.get(bucket)
+        if last is None or abs(deadline - last) > 2.0:  # once per reset, not per waiter
+            self._quota_logged[bucket] = deadline
+            logger.warning(
+                "Toggl API quota spent (%s); waiting %.0f s for it to reset", bucket, wait
+            )
         await asyncio.sleep(wait)
+        return wait
+
+
+class _TooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+async def _read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The decoded body, read chunk by chunk; stop (and drop the connection) past ``limit``."""
+    read = resp.content.readany
+    chunk = await read()
+    if not chunk:
+        return b""
+    size = len(chunk)
+    if size > limit:
+        resp.close()
+        raise _TooLarge(limit)
+    more = await read()
+    if not more:
+        return chunk
+    chunks = [chunk]
+    while more:
+        size += len(more)
+        if size > limit:
+            chunks.clear()
+            resp.close()
+            raise _TooLarge(limit)
+        chunks.append(more)
+        more = await read()
+    return b"".join(chunks)
 
 
 def _connection_error(request: Request, url: str, exc: BaseException) -> TogglConnectionError:
@@ -343,12 +549,16 @@ def error_from_response(response: Response, request: Request | None = None) -> T
         "headers": CIMultiDict(headers),
     }
     if status == 402:
+        # Toggl may send quota headers on every response: a 402 is a spent quota only
+        # when they say no request is left, else it is a paid-plan feature.
         quota = parse_quota(headers)
-        if quota is not None:
+        if quota is not None and quota[0] <= 0:
             return QuotaExceededError(
                 status, message, remaining=quota[0], resets_in=quota[1], **kwargs
             )
         return PaymentRequiredError(status, message, **kwargs)
+    if 300 <= status < 400:
+        return RedirectError(status, message, **kwargs)
     if status == 403:
         path = request.path if request is not None else ""
         auth_only = path.startswith("/me") or (request is not None and request.api is Api.FOCUS)
@@ -364,19 +574,21 @@ def error_from_response(response: Response, request: Request | None = None) -> T
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds from ``Retry-After`` (seconds or an HTTP date); None when absent or absurd."""
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
+        from email.utils import parsedate_to_datetime
 
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+    if seconds != seconds:  # NaN
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, seconds), MAX_RESETS_IN)
 
 
 def server_message(body: bytes, content_type: str = "") -> str:
