@@ -25,9 +25,11 @@ class RetryPolicy:
     Requests that create something are retried only when Toggl provably did not act on
     them: the connection could not be opened, or the answer was 429.
 
-    ``wait_for_quota``: when the hourly quota is spent (HTTP 402 with quota headers), wait
-    for the reset instead of raising :class:`~toggl_async.QuotaExceededError`, for at most
-    ``max_quota_wait`` seconds per wait. Exports want this; interactive code does not.
+    ``wait_for_quota``: when the hourly quota is spent (HTTP 402 with no request left),
+    wait for the reset instead of raising :class:`~toggl_async.QuotaExceededError`. One
+    call waits at most ``max_quota_wait`` seconds in all, and every 402 Toggl sends counts
+    as an attempt against ``max_attempts``, so a server that keeps refusing cannot hold a
+    call for ever. Exports want this; interactive code does not.
     """
 
     max_attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
@@ -41,6 +43,7 @@ class RetryPolicy:
     """Wait after a 429 without ``Retry-After`` (Toggl's guidance: at least a minute)."""
     wait_for_quota: bool = False
     max_quota_wait: float = attrs.field(default=3700.0, validator=attrs.validators.ge(0))
+    """Seconds one call may spend waiting for quota resets, over all its waits."""
     retry_statuses: frozenset[int] = _RETRY_STATUSES
     random: Callable[[], float] = attrs.field(default=random.random, repr=False, eq=False)
 
