@@ -37,6 +37,8 @@ def quota_bucket(path: str) -> str:
     Toggl counts ``/me`` calls against the user and workspace/organization calls against the
     organization's plan; we key workspaces by id since the path does not name the org.
     """
+    if "/workspace" not in path and "/organizations/" not in path:
+        return "user"  # the common /me case without a regex
     match = _WORKSPACE.search(path)
     if match:
         return f"workspace:{match.group(1)}"

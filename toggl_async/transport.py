@@ -340,6 +340,11 @@ class Transport:
                                     while chunk := await read():
                                         sink.write(chunk)
                                     body = b""
+                                elif resp.content.is_eof():  # all arrived with the headers
+                                    body = resp.content.read_nowait()
+                                    if len(body) > self._max_response_bytes:
+                                        resp.close()
+                                        raise _TooLarge(self._max_response_bytes)
                                 else:
                                     body = await _read_capped(resp, self._max_response_bytes)
                             finally:
