@@ -29,6 +29,7 @@ from toggl_async import (
     InsecureURLWarning,
     PaymentRequiredError,
     QuotaExceededError,
+    RateLimitError,
     RedirectError,
     ResponseTooLargeError,
     RetryPolicy,
@@ -329,6 +330,25 @@ async def test_odd_quota_headers_never_break_a_good_response(value: str) -> None
             assert (await toggl.me.get()).id == 7
     parsed = parse_quota(odd)
     assert parsed is None or (abs(parsed[0]) <= 10**9 and 0 <= parsed[1] <= 3600)
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "Mon, 01 Jan 0001 00:00:00 +1400"])
+async def test_an_absurd_retry_after_is_ignored_not_slept_on(value: str) -> None:
+    async with TogglClient(api_token=TOKEN, retry=FAST) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=429, headers={"Retry-After": value})
+            m.get(f"{TRACK}/me", payload={"id": 3})
+            assert (await deadline(toggl.me.get())).id == 3
+
+
+async def test_a_retry_after_beyond_the_hour_is_clamped_and_not_waited_for() -> None:
+    far = {"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}
+    async with TogglClient(api_token=TOKEN, retry=FAST) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=429, headers=far)
+            with pytest.raises(RateLimitError) as info:
+                await deadline(toggl.me.get())
+    assert info.value.retry_after == 3600  # beyond max_elapsed: raised at once
 
 
 EAST, WEST = timezone(timedelta(hours=14)), timezone(timedelta(hours=-14))

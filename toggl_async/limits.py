@@ -95,6 +95,14 @@ def parse_quota(headers: Mapping[str, str]) -> tuple[int, float] | None:
     resets = headers.get("X-Toggl-Quota-Resets-In")
     if remaining is None and resets is None:
         return None
+    if remaining is not None and resets is not None:
+        try:  # the usual pair of small integers, without the checks below
+            left_int, reset_float = int(remaining), float(resets)
+        except ValueError:
+            pass
+        else:
+            if abs(left_int) <= _MAX_REMAINING and 0.0 <= reset_float <= MAX_RESETS_IN:
+                return left_int, reset_float
     left = _number(remaining) if remaining is not None else 0.0
     reset = _number(resets) if resets is not None else 0.0
     if left is None or reset is None:

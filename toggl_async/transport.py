@@ -591,8 +591,8 @@ def _retry_after(value: str | None) -> float | None:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
         except (TypeError, ValueError, OverflowError, IndexError):
             return None
-    if seconds != seconds:  # NaN
-        return None
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return None  # not a figure: the policy's fallback applies, as with no header
     return min(max(0.0, seconds), MAX_RESETS_IN)
 
 
