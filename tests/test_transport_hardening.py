@@ -12,6 +12,7 @@ import base64
 import gzip
 import io
 import logging
+import math
 import traceback
 import tracemalloc
 import warnings
@@ -245,7 +246,8 @@ class QuotaServer:
             self.used, self.resets_at = 0, now + self.window
         self.requests += 1
         await asyncio.sleep(0.005)  # keep several requests in flight at once
-        headers = {"X-Toggl-Quota-Resets-In": f"{self.resets_at - loop.time():.3f}"}
+        left = math.ceil((self.resets_at - loop.time()) * 1000) / 1000  # never early
+        headers = {"X-Toggl-Quota-Resets-In": f"{left:.3f}"}
         if self.used >= self.limit:
             self.refused += 1
             headers["X-Toggl-Quota-Remaining"] = "0"
@@ -602,3 +604,19 @@ async def test_error_bodies_never_reach_the_sink_and_a_failed_download_leaves_it
         with pytest.raises(TogglConnectionError):
             await deadline(toggl._transport.send(request, sink=sink))
     assert half["sent"] and sink.getvalue() == b"KEEP"
+
+
+async def test_a_sink_that_cannot_rewind_is_refused_before_sending() -> None:
+    class Pipe(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def tell(self) -> int:
+            raise io.UnsupportedOperation("not seekable")
+
+    async with TogglClient(api_token=TOKEN, retry=FAST) as toggl:
+        with aioresponses() as m:
+            request = Request(method="GET", api=Api.TRACK, path="/export.zip")
+            with pytest.raises(TypeError, match="seekable"):
+                await toggl._transport.send(request, sink=Pipe())  # type: ignore[arg-type]
+            assert not m.requests

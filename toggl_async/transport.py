@@ -298,7 +298,7 @@ class Transport:
         headers = self._headers_for(request.api, request.body is not None)
         url = self._base_urls[request.api] + request.path
         bucket = quota_bucket(request.path)
-        mark = sink.tell() if sink is not None else 0
+        mark = _mark_of(sink) if sink is not None else 0
         task = asyncio.current_task()
         assert task is not None
         self._running.add(task)
@@ -488,6 +488,17 @@ class Transport:
             )
         await asyncio.sleep(wait)
         return wait
+
+
+def _mark_of(sink: BinaryIO) -> int:
+    """Where a retry rewinds ``sink`` to: it must be a seekable binary file."""
+    try:
+        return sink.tell()
+    except (OSError, ValueError, AttributeError):
+        raise TypeError(
+            f"sink must be a seekable binary file open for writing (a retry rewinds it), "
+            f"got {type(sink).__name__}"
+        ) from None
 
 
 class _TooLarge(Exception):
