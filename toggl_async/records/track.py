@@ -1,8 +1,10 @@
 """Track v9 records: the user, organizations, workspaces and their objects, time entries.
 
-Names follow the API (snake_case); everything the API may omit or null is optional. Legacy
-duplicates (``wid``, ``pid``, ``tid``, ``uid``, ``cid``) are kept as fields because Toggl
-still sends them and an export must reproduce the payload, but read the long names.
+Names follow the API (snake_case). A field without a default is one that every recorded
+response carries non-null and the specification does not mark nullable; everything the API
+may omit or null is optional. Legacy duplicates (``wid``, ``pid``, ``tid``, ``uid``, ``cid``)
+are kept as fields because Toggl still sends them and an export must reproduce the payload;
+the long names are filled from them when Toggl sent only the short one, so read the long names.
 """
 
 from __future__ import annotations
