@@ -148,10 +148,9 @@ def make_record_hook(
                     values[f.name] = f.check(raw)
                 except ShapeError as exc:
                     raise exc.inside(f"{name}.{f.name}") from None
-                except Exception as exc:
-                    raise ShapeError(
-                        f"{type(exc).__name__}: {exc}", (f"{name}.{f.name}",)
-                    ) from None
+                except Exception as exc:  # not our check: name the failure, not the value
+                    problem = f"expected {f.inner!r}, could not read it ({type(exc).__name__})"
+                    raise ShapeError(problem, (f"{name}.{f.name}",)) from None
         extra = EMPTY
         if not known.issuperset(d):
             extra = MappingProxyType({k: v for k, v in d.items() if k not in known})
@@ -162,7 +161,7 @@ def make_record_hook(
             plain(d)
         except ShapeError as found:
             return found
-        return ShapeError(f"{type(exc).__name__}: {exc}", (name,))  # pragma: no cover
+        return ShapeError(f"unreadable ({type(exc).__name__})", (name,))  # pragma: no cover
 
     def first_sight(d: Any) -> Record:
         if not isinstance(d, dict):

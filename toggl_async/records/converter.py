@@ -79,8 +79,9 @@ def _make_list_hook(annotation: Any) -> Callable[[Any, Any], list[Any]]:
                 except ShapeError as found:
                     raise found.inside(f"item {i}") from None
                 except Exception as other:
-                    raise ShapeError(f"{type(other).__name__}: {other}", (f"item {i}",)) from None
-            raise ShapeError(f"{type(exc).__name__}: {exc}") from None  # pragma: no cover
+                    problem = f"unreadable ({type(other).__name__})"
+                    raise ShapeError(problem, (f"item {i}",)) from None
+            raise ShapeError(f"unreadable ({type(exc).__name__})") from None  # pragma: no cover
 
     return structure_list
 
@@ -164,7 +165,7 @@ def structure(data: Any, into: type[T], *, method: str = "", url: str = "") -> T
         result: T = hook(data, into)
     except Exception as exc:  # a ShapeError names the field; anything else is a shape too
         where = f"{method} {url} " if url else ""
-        problem = str(exc) if isinstance(exc, ShapeError) else f"{type(exc).__name__}: {exc}"
+        problem = str(exc) if isinstance(exc, ShapeError) else f"unreadable ({type(exc).__name__})"
         raise DecodeError(
             f"{where}returned data that does not fit {_name(into)}: {problem}",
             method=method,
