@@ -194,3 +194,34 @@ async def test_exported_clients_carry_their_workspace_id(tmp_path: Path) -> None
     rows = [json.loads(line) for line in (tmp_path / "out" / "clients.jsonl").open()]
     assert rows, "the tiny account has clients"
     assert all(row["workspace_id"] == row["wid"] and row["wid"] is not None for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"rate": "12.5"}, "Project.rate: expected a number, got a string"),
+        ({"rate": True}, "Project.rate: expected a number, got a boolean"),
+        ({"start_date": 20240409}, "Project.start_date: expected a YYYY-MM-DD date, got an"),
+        ({"start_date": "09/04/2024"}, "Project.start_date: expected a YYYY-MM-DD date"),
+        ({"recurring_parameters": [[]]}, "Project.recurring_parameters: item 0: expected an"),
+        ({"is_private": None}, "Project.is_private: expected true or false, got null"),
+    ],
+)
+async def test_project_get_refuses_floats_and_dates_of_another_kind(
+    toggl: TogglClient, changes: dict[str, Any], problem: str
+) -> None:
+    body = {**recorded_body("get_project_by_id_success"), **changes}
+    with aioresponses() as m:
+        m.get(f"{WS}/projects/201876878", payload=body)
+        with pytest.raises(DecodeError) as caught:
+            await toggl.projects.get(WID, 201876878)
+    assert problem in str(caught.value), str(caught.value)
+
+
+async def test_integral_numbers_keep_their_meaning(toggl: TogglClient) -> None:
+    body = {**recorded_body("get_project_by_id_success"), "rate": 75, "estimated_seconds": 60.0}
+    with aioresponses() as m:
+        m.get(f"{WS}/projects/201876878", payload=body)
+        project = await toggl.projects.get(WID, 201876878)
+    assert project.rate == 75.0 and type(project.rate) is float
+    assert project.estimated_seconds == 60 and type(project.estimated_seconds) is int
