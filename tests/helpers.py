@@ -46,3 +46,47 @@ def only_call(mock: aioresponses) -> tuple[str, URL, dict[str, Any]]:
     ]
     assert len(calls) == 1, f"expected exactly one request, got {calls}"
     return calls[0]
+
+
+# -- Minimal bodies with every field Toggl always sends (records refuse a body without them) --
+
+
+def me_body(id: int = 1, **more: Any) -> dict[str, Any]:
+    """A ``GET /me`` body: what every real one has, nothing else."""
+    return {
+        "id": id,
+        "email": "user@example.com",
+        "fullname": "A User",
+        "timezone": "UTC",
+        "default_workspace_id": 1,
+        "beginning_of_week": 1,
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-01T00:00:00Z",
+        "at": "2024-01-01T00:00:00Z",
+        **more,
+    }
+
+
+def project_body(id: int, workspace_id: int = 1, **more: Any) -> dict[str, Any]:
+    """A project body with the fields Toggl always sends."""
+    return {
+        "id": id,
+        "workspace_id": workspace_id,
+        "name": f"Project {id}",
+        "is_private": False,
+        "active": True,
+        "at": "2024-01-01T00:00:00Z",
+        "color": "#06aaf5",
+        **more,
+    }
+
+
+def task_body(id: int, workspace_id: int = 1, project_id: int = 1, **more: Any) -> dict[str, Any]:
+    """A task body with the fields Toggl always sends."""
+    return {
+        "id": id,
+        "name": f"Task {id}",
+        "workspace_id": workspace_id,
+        "project_id": project_id,
+        **more,
+    }

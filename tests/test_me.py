@@ -13,7 +13,17 @@ from yarl import URL
 from toggl_async import AuthenticationError, TogglClient
 from toggl_async.records import Me, Project
 
-from .helpers import TOKEN, TRACK, basic, only_call, recorded_body, sent
+from .helpers import (
+    TOKEN,
+    TRACK,
+    basic,
+    me_body,
+    only_call,
+    project_body,
+    recorded_body,
+    sent,
+    task_body,
+)
 
 
 @pytest.fixture
@@ -103,7 +113,7 @@ async def test_update_sends_only_given_fields(toggl: TogglClient) -> None:
 
 async def test_update_password_change_sends_both_passwords(toggl: TogglClient) -> None:
     with aioresponses() as m:
-        m.put(f"{TRACK}/me", payload={"id": 1})
+        m.put(f"{TRACK}/me", payload=me_body(1))
         await toggl.me.update(current_password="old-secret", password="new-secret")
         _, _, kwargs = only_call(m)
     assert json.loads(kwargs["data"]) == {
@@ -137,14 +147,17 @@ async def test_list_endpoints_send_their_query(toggl: TogglClient) -> None:
         m.get(
             f"{TRACK}/me/clients?since=1704067200", payload=[{"id": 5, "name": "Ünïcode", "wid": 9}]
         )
-        m.get(f"{TRACK}/me/tags?since=1704067200", payload=[{"id": 6, "name": "t"}])
         m.get(
-            f"{TRACK}/me/projects?include_archived=true", payload=[{"id": 7, "canSeeRates": True}]
+            f"{TRACK}/me/tags?since=1704067200", payload=[{"id": 6, "name": "t", "workspace_id": 1}]
+        )
+        m.get(
+            f"{TRACK}/me/projects?include_archived=true",
+            payload=[project_body(7, canSeeRates=True)],
         )
         m.get(f"{TRACK}/me/projects", payload=[])
         m.get(
             f"{TRACK}/me/tasks?meta=true&include_not_active=true",
-            payload=[{"id": 8, "tracked_seconds": 5000}],
+            payload=[task_body(8, tracked_seconds=5000)],
         )
         m.get(f"{TRACK}/me/organizations", payload=[{"id": 9, "name": "Org", "trial_info": {}}])
         m.get(
@@ -153,7 +166,12 @@ async def test_list_endpoints_send_their_query(toggl: TogglClient) -> None:
                 {"workspace_id": 1, "features": [{"feature_id": 2, "name": "pro", "enabled": True}]}
             ],
         )
-        m.get(f"{TRACK}/me/workspaces", payload=[{"id": 1, "name": "W"}])
+        m.get(
+            f"{TRACK}/me/workspaces",
+            payload=[
+                {"id": 1, "name": "W", "organization_id": 2, "premium": False, "at": "2024-01-01"}
+            ],
+        )
         m.get(
             f"{TRACK}/me/quota",
             payload=[
@@ -206,7 +224,7 @@ async def test_bad_since_is_refused_before_any_request(toggl: TogglClient, call,
 
 async def test_iter_projects_walks_keyset_pages(toggl: TogglClient) -> None:
     url = re.compile(rf"^{re.escape(TRACK)}/me/projects/paginated\?.*$")
-    pages = [[{"id": 3}, {"id": 8}], [{"id": 9}, {"id": 15}], [{"id": 20}]]
+    pages = [[project_body(i) for i in ids] for ids in ([3, 8], [9, 15], [20])]
     with aioresponses() as m:
         for page in pages:
             m.get(url, payload=page)
@@ -225,8 +243,8 @@ async def test_iter_projects_walks_keyset_pages(toggl: TogglClient) -> None:
 
 async def test_iter_tasks_walks_offsets(toggl: TogglClient) -> None:
     with aioresponses() as m:
-        m.get(f"{TRACK}/me/tasks?offset=0&per_page=2", payload=[{"id": 1}, {"id": 2}])
-        m.get(f"{TRACK}/me/tasks?offset=2&per_page=2", payload=[{"id": 3}, {"id": 4}])
+        m.get(f"{TRACK}/me/tasks?offset=0&per_page=2", payload=[task_body(1), task_body(2)])
+        m.get(f"{TRACK}/me/tasks?offset=2&per_page=2", payload=[task_body(3), task_body(4)])
         m.get(f"{TRACK}/me/tasks?offset=4&per_page=2", payload=[])
         ids = [t.id async for t in toggl.me.iter_tasks(per_page=2)]
         assert len(sent(m, "GET", f"{TRACK}/me/tasks?offset=4&per_page=2")) == 1

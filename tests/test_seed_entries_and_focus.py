@@ -98,11 +98,21 @@ async def test_get_refuses_bad_ids_before_any_request(toggl: TogglClient, bad: o
 
 def test_elapsed_of_stopped_entries_and_bad_now() -> None:
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    stopped = TimeEntry(id=1, start=start, stop=start + timedelta(hours=1), duration=3600)
+    stopped = TimeEntry(
+        id=1,
+        workspace_id=1,
+        user_id=1,
+        at=start,
+        start=start,
+        stop=start + timedelta(hours=1),
+        duration=3600,
+    )
     assert not stopped.is_running and stopped.elapsed() == 3600.0
-    no_duration = TimeEntry(id=2, start=start, stop=start + timedelta(seconds=90))
+    no_duration = TimeEntry(
+        id=2, workspace_id=1, user_id=1, at=start, start=start, stop=start + timedelta(seconds=90)
+    )
     assert no_duration.elapsed() == 90.0
-    running = TimeEntry(id=3, start=start, duration=-1)
+    running = TimeEntry(id=3, workspace_id=1, user_id=1, at=start, start=start, duration=-1)
     assert running.is_running
     with pytest.raises(ValueError, match="timezone-aware"):
         running.elapsed(datetime(2024, 1, 1, 1))

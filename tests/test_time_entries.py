@@ -339,8 +339,18 @@ async def test_patch_accepts_exactly_one_hundred_ids(toggl: TogglClient) -> None
 def test_running_entry_encodings() -> None:
     start = datetime(2024, 4, 25, 3, 21, 13, tzinfo=UTC)
     later = start + timedelta(minutes=7, seconds=30)
-    legacy = TimeEntry(id=1, start=start, stop=None, duration=-int(start.timestamp()))
-    modern = TimeEntry(id=2, start=start, stop=None, duration=-1)
+    legacy = TimeEntry(
+        id=1,
+        workspace_id=1,
+        user_id=1,
+        at=start,
+        start=start,
+        stop=None,
+        duration=-int(start.timestamp()),
+    )
+    modern = TimeEntry(
+        id=2, workspace_id=1, user_id=1, at=start, start=start, stop=None, duration=-1
+    )
     for entry in (legacy, modern):
         assert entry.is_running
         assert entry.elapsed(later) == 450.0
@@ -352,11 +362,22 @@ def test_running_entry_encodings() -> None:
 
 def test_stopped_entry_elapsed_is_its_duration() -> None:
     start = datetime(2024, 4, 25, 3, 21, 13, tzinfo=UTC)
-    stopped = TimeEntry(id=1, start=start, stop=start + timedelta(seconds=414), duration=414)
-    no_duration = TimeEntry(id=2, start=start, stop=start + timedelta(seconds=90))
+    stopped = TimeEntry(
+        id=1,
+        workspace_id=1,
+        user_id=1,
+        at=start,
+        start=start,
+        stop=start + timedelta(seconds=414),
+        duration=414,
+    )
+    no_duration = TimeEntry(
+        id=2, workspace_id=1, user_id=1, at=start, start=start, stop=start + timedelta(seconds=90)
+    )
     assert not stopped.is_running and stopped.elapsed() == 414.0
     assert not no_duration.is_running and no_duration.elapsed() == 90.0
-    assert TimeEntry(id=3).is_running  # no stop and no duration: Toggl's other running form
+    no_stop = TimeEntry(id=3, workspace_id=1, user_id=1, at=start, start=start)
+    assert no_stop.is_running  # no stop and no duration: Toggl's other running form
 
 
 # -- over real sockets: the sandbox ------------------------------------------------------------

@@ -35,7 +35,7 @@ from toggl_async import (
 )
 from toggl_async.limits import RateLimiter
 
-from .helpers import FOCUS, TOKEN, TRACK, basic, sent
+from .helpers import FOCUS, TOKEN, TRACK, basic, me_body, sent
 
 FAST = RetryPolicy(backoff_base=0.0, rate_limit_fallback=0.0)
 QUOTA_SPENT = {"X-Toggl-Quota-Remaining": "0", "X-Toggl-Quota-Resets-In": "0"}
@@ -52,7 +52,7 @@ async def test_get_is_retried_on_5xx_then_succeeds() -> None:
         with aioresponses() as m:
             m.get(f"{TRACK}/me", status=503, body="<html><title>503 Service Unavailable</title>")
             m.get(f"{TRACK}/me", status=502, body="")
-            m.get(f"{TRACK}/me", payload={"id": 42})
+            m.get(f"{TRACK}/me", payload=me_body(42))
             me = await toggl.me.get()
             assert len(sent(m, "GET", f"{TRACK}/me")) == 3
     assert me.id == 42
@@ -79,7 +79,7 @@ async def test_429_honours_retry_after_zero_and_parses_html() -> None:
                 headers={"Retry-After": "0", "Content-Type": "text/html"},
                 body="<html><head><title>429 Too Many Requests</title></head></html>",
             )
-            m.get(f"{TRACK}/me", payload={"id": 1})
+            m.get(f"{TRACK}/me", payload=me_body(1))
             assert (await toggl.me.get()).id == 1
 
 
@@ -141,7 +141,7 @@ async def test_transport_failures_are_retried_for_gets_and_typed_when_they_persi
     async with client(retry=RetryPolicy(max_attempts=3, backoff_base=0.0)) as toggl:
         with aioresponses() as m:
             m.get(f"{TRACK}/me", exception=exception)
-            m.get(f"{TRACK}/me", payload={"id": 3})
+            m.get(f"{TRACK}/me", payload=me_body(3))
             assert (await toggl.me.get()).id == 3
             for _ in range(3):
                 m.get(f"{TRACK}/me", exception=exception)
@@ -249,7 +249,7 @@ async def test_wait_for_quota_waits_for_the_reset_then_succeeds() -> None:
             m.get(f"{TRACK}/me", status=402, headers=QUOTA_SPENT, body='"quota"')
             m.get(
                 f"{TRACK}/me",
-                payload={"id": 9},
+                payload=me_body(9),
                 headers={"X-Toggl-Quota-Remaining": "29", "X-Toggl-Quota-Resets-In": "3600"},
             )
             assert (await toggl.me.get()).id == 9
@@ -386,7 +386,7 @@ async def test_caller_session_is_used_and_never_closed() -> None:
     async with aiohttp.ClientSession() as session:
         async with client(session=session) as toggl:
             with aioresponses() as m:
-                m.get(f"{TRACK}/me", payload={"id": 1})
+                m.get(f"{TRACK}/me", payload=me_body(1))
                 await toggl.me.get()
         assert not session.closed
 
@@ -414,7 +414,7 @@ async def test_max_concurrency_bounds_requests_in_flight() -> None:
 
     async with client(max_concurrency=3) as toggl:
         with aioresponses() as m:
-            m.get(f"{TRACK}/me", payload={"id": 1}, callback=slow, repeat=True)
+            m.get(f"{TRACK}/me", payload=me_body(1), callback=slow, repeat=True)
             await asyncio.gather(*(toggl.me.get() for _ in range(12)))
             assert len(sent(m, "GET", f"{TRACK}/me")) == 12
     assert peak == 3

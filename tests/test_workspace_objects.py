@@ -23,7 +23,7 @@ from toggl_async import (
 from toggl_async.records import Client, Project, Tag, Task, Workspace, WorkspaceUser
 from toggl_async.testing import Sandbox
 
-from .helpers import TOKEN, TRACK, only_call, recorded, recorded_body
+from .helpers import TOKEN, TRACK, only_call, recorded, recorded_body, task_body
 
 pytest_plugins = ["toggl_async.testing.pytest_plugin"]
 
@@ -258,7 +258,7 @@ async def test_clients_list_query_and_write_bodies(toggl: TogglClient) -> None:
             for c in calls
             if c.kwargs.get("data")
         ]
-    assert listed == [Client(id=7, wid=WID, name="ACME", archived=False)]
+    assert listed == [Client(id=7, wid=WID, workspace_id=WID, name="ACME", archived=False)]
     assert (
         "POST",
         f"{WS}/clients",
@@ -352,8 +352,8 @@ async def test_tag_requests(toggl: TogglClient) -> None:
 async def test_tasks_iter_unwraps_the_envelope_and_stops_at_total_count(
     toggl: TogglClient,
 ) -> None:
-    page = {"data": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}], "total_count": 4}
-    last = {"data": [{"id": 3, "name": "c"}, {"id": 4, "name": "d"}], "total_count": 4}
+    page = {"data": [task_body(1, WID), task_body(2, WID)], "total_count": 4}
+    last = {"data": [task_body(3, WID), task_body(4, WID)], "total_count": 4}
     with aioresponses() as m:
         m.get(f"{WS}/tasks?active=both&page=1&per_page=2", body=json.dumps(page))
         m.get(f"{WS}/tasks?active=both&page=2&per_page=2", body=json.dumps(last))

@@ -38,22 +38,22 @@ class ReportTimeEntry(Record):
     """
 
     id: int
-    workspace_id: int | None = None
-    user_id: int | None = None
-    username: str | None = None
+    workspace_id: int
+    user_id: int
+    username: str
     project_id: int | None = None
     task_id: int | None = None
     description: str | None = None
-    billable: bool | None = None
+    billable: bool
     tag_ids: list[int] | None = None
     billable_amount_in_cents: int | None = None
     hourly_rate_in_cents: int | None = None
     currency: str | None = None
     row_number: int | None = None
-    seconds: int | None = None
-    start: datetime | None = None
+    seconds: int
+    start: datetime
     stop: datetime | None = None
-    at: datetime | None = None
+    at: datetime
 
 
 @attrs.frozen(kw_only=True)

@@ -1,8 +1,10 @@
 """Track v9 records: the user, organizations, workspaces and their objects, time entries.
 
-Names follow the API (snake_case); everything the API may omit or null is optional. Legacy
-duplicates (``wid``, ``pid``, ``tid``, ``uid``, ``cid``) are kept as fields because Toggl
-still sends them and an export must reproduce the payload, but read the long names.
+Names follow the API (snake_case). A field without a default is one that every recorded
+response carries non-null and the specification does not mark nullable; everything the API
+may omit or null is optional. Legacy duplicates (``wid``, ``pid``, ``tid``, ``uid``, ``cid``)
+are kept as fields because Toggl still sends them and an export must reproduce the payload;
+the long names are filled from them when Toggl sent only the short one, so read the long names.
 """
 
 from __future__ import annotations
@@ -52,19 +54,19 @@ class TimeEntry(Record):
     """
 
     id: int
-    workspace_id: int | None = None
+    workspace_id: int
     project_id: int | None = None
     task_id: int | None = None
-    user_id: int | None = None
+    user_id: int
     description: str | None = None
-    start: datetime | None = None
+    start: datetime
     stop: datetime | None = None
     duration: int | None = None
     billable: bool | None = None
     tags: list[str] | None = None
     tag_ids: list[int] | None = None
     duronly: bool | None = None
-    at: datetime | None = None
+    at: datetime
     server_deleted_at: datetime | None = None
     permissions: list[str] | None = None
     shared_with: list[SharedWith] | None = None
@@ -95,10 +97,8 @@ class TimeEntry(Record):
         if not self.is_running:
             if self.duration is not None:
                 return float(self.duration)
-            if self.start is not None and self.stop is not None:
+            if self.stop is not None:
                 return (self.stop - self.start).total_seconds()
-            return 0.0
-        if self.start is None:
             return 0.0
         if now is None:
             now = datetime.now(self.start.tzinfo)
@@ -113,8 +113,8 @@ class Client(Record):
 
     id: int
     wid: int | None = None
-    workspace_id: int | None = None
-    name: str | None = None
+    workspace_id: int
+    name: str
     notes: str | None = None
     archived: bool | None = None
     at: datetime | None = None
@@ -132,15 +132,15 @@ class Project(Record):
     """A project. ``status`` is one of upcoming, active, ended, archived, deleted."""
 
     id: int
-    workspace_id: int | None = None
+    workspace_id: int
     client_id: int | None = None
-    name: str | None = None
-    is_private: bool | None = None
-    active: bool | None = None
-    at: datetime | None = None
+    name: str
+    is_private: bool
+    active: bool
+    at: datetime
     created_at: datetime | None = None
     server_deleted_at: datetime | None = None
-    color: str | None = None
+    color: str
     billable: bool | None = None
     template: bool | None = None
     template_id: int | None = None
@@ -183,9 +183,9 @@ class Task(Record):
     """
 
     id: int
-    name: str | None = None
-    workspace_id: int | None = None
-    project_id: int | None = None
+    name: str
+    workspace_id: int
+    project_id: int
     user_id: int | None = None
     active: bool | None = None
     at: datetime | None = None
@@ -217,8 +217,8 @@ class Tag(Record):
     """A tag of a workspace."""
 
     id: int
-    workspace_id: int | None = None
-    name: str | None = None
+    workspace_id: int
+    name: str
     at: datetime | None = None
     creator_id: int | None = None
     deleted_at: datetime | None = None
@@ -233,10 +233,10 @@ class Workspace(Record):
     """A workspace. ``api_token`` (deprecated by Toggl) is kept but never shown in repr."""
 
     id: int
-    organization_id: int | None = None
-    name: str | None = None
+    organization_id: int
+    name: str
     profile: int | None = None
-    premium: bool | None = None
+    premium: bool
     business_ws: bool | None = None
     admin: bool | None = None
     role: str | None = None
@@ -258,7 +258,7 @@ class Workspace(Record):
     rounding: int | None = None
     rounding_minutes: int | None = None
     api_token: str | None = attrs.field(default=None, repr=False)
-    at: datetime | None = None
+    at: datetime
     logo_url: str | None = None
     ical_url: str | None = None
     ical_enabled: bool | None = None
@@ -279,11 +279,11 @@ class Me(Record):
     """
 
     id: int
-    email: str | None = None
-    fullname: str | None = None
-    timezone: str | None = None
-    default_workspace_id: int | None = None
-    beginning_of_week: int | None = None
+    email: str
+    fullname: str
+    timezone: str
+    default_workspace_id: int
+    beginning_of_week: int
     image_url: str | None = None
     country_id: int | None = None
     has_password: bool | None = None
@@ -291,9 +291,9 @@ class Me(Record):
     openid_enabled: bool | None = None
     oauth_providers: list[str] | None = None
     toggl_accounts_id: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    at: datetime
     authorization_updated_at: datetime | None = None
     toggl_accounts_updated_at: datetime | None = None
     options: Json | None = None
@@ -312,7 +312,7 @@ class Organization(Record):
     """An organization (the billing unit that owns workspaces)."""
 
     id: int
-    name: str | None = None
+    name: str
     admin: bool | None = None
     owner: bool | None = None
     at: datetime | None = None

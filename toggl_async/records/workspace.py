@@ -15,7 +15,7 @@ class WorkspaceUser(Record):
 
     id: int
     fullname: str | None = None
-    email: str | None = None
+    email: str
     is_active: bool | None = None
     is_admin: bool | None = None
     inactive: bool | None = None
