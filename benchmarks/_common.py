@@ -103,9 +103,15 @@ def _cell(value: Any) -> str:
 
 @dataclass
 class Samples:
-    """Repeated wall-clock measurements of one thing; ``best`` is the least disturbed."""
+    """Repeated measurements of one thing; ``best`` is the least disturbed.
+
+    ``seconds`` is wall-clock time; ``cpu_seconds`` (when the candidate reported it) is the
+    client process's CPU time over the same runs (``time.process_time``), which a slow
+    server cannot hide.
+    """
 
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
 
     @property
     def best(self) -> float:
@@ -115,16 +121,39 @@ class Samples:
     def median(self) -> float:
         return statistics.median(self.seconds)
 
+    @property
+    def cpu_best(self) -> float:
+        return min(self.cpu_seconds)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_seconds)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"best_s": self.best, "median_s": self.median, "runs_s": self.seconds}
+        out: dict[str, Any] = {"best_s": self.best, "median_s": self.median, "runs_s": self.seconds}
+        if self.cpu_seconds:
+            out.update(
+                cpu_best_s=self.cpu_best, cpu_median_s=self.cpu_median, cpu_runs_s=self.cpu_seconds
+            )
+        return out
 
 
-def interleave(candidates: dict[str, Callable[[], float]], rounds: int) -> dict[str, Samples]:
-    """Run each candidate once per round, in turn, so drifts in machine load hit all alike."""
+def interleave(
+    candidates: dict[str, Callable[[], float | tuple[float, float]]], rounds: int
+) -> dict[str, Samples]:
+    """Run each candidate once per round, in turn, so drifts in machine load hit all alike.
+
+    A candidate returns its wall time, or ``(wall, cpu)`` (see :func:`timed_both`).
+    """
     samples = {name: Samples() for name in candidates}
     for _ in range(rounds):
         for name, run in candidates.items():
-            samples[name].seconds.append(run())
+            outcome = run()
+            if isinstance(outcome, tuple):
+                samples[name].seconds.append(outcome[0])
+                samples[name].cpu_seconds.append(outcome[1])
+            else:
+                samples[name].seconds.append(outcome)
     return samples
 
 
@@ -132,6 +161,20 @@ def timed(fn: Callable[[], Any]) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
+
+
+def timed_both(fn: Callable[[], Any]) -> tuple[float, float]:
+    """``(wall seconds, CPU seconds of this process)`` for one call of ``fn``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def paired_ratio(numerator: Samples, denominator: Samples, *, cpu: bool = False) -> float:
+    """Median over rounds of the per-round ratio (same round, same load on both sides)."""
+    a = numerator.cpu_seconds if cpu else numerator.seconds
+    b = denominator.cpu_seconds if cpu else denominator.seconds
+    return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
 
 # -- the sandbox in its own process -------------------------------------------------------------

@@ -37,6 +37,12 @@ def test_the_sync_overhead_benchmark_runs_and_reports(tmp_path: Path) -> None:
     assert isinstance(data["overhead_us"], float)
     assert data["overhead_ratio"] > 0
     assert data["threads_speedup"] > 0
+    assert data["threads_speedup_at_latency"] > 0
+    assert isinstance(data["shim_over_bare_hop_us"], float)
+    assert {"async", "sync", "bare hop, concurrent.futures result"} <= set(
+        data["cpu_per_call_us_median"]
+    )
+    assert all(value > 0 for value in data["cpu_per_call_us_median"].values())
     assert set(data["listing"]) == {"async for", "sync for", "sync pages()", "sync collect()"}
     assert set(data["one_call_split_us"]) == {
         "hand_off_us",
