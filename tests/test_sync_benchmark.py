@@ -35,7 +35,7 @@ def test_the_sync_overhead_benchmark_runs_and_reports(tmp_path: Path) -> None:
     assert {"async", "sync", "sync, 8 threads"} <= per_call.keys()
     assert all(value > 0 for value in per_call.values())
     assert isinstance(data["overhead_us"], float)
-    assert data["overhead_ratio"] > 0
+    assert isinstance(data["overhead_ratio"], float)  # a difference of noisy timings: any sign
     assert data["threads_speedup"] > 0
     assert data["threads_speedup_at_latency"] > 0
     assert isinstance(data["shim_over_bare_hop_us"], float)
