@@ -44,6 +44,7 @@ def _client(name: str = "ACME", **more: Any) -> dict[str, Any]:
         ("{}", "expected an array of Client, got an object"),
         ('""', "expected an array of Client, got a string"),
         ("null", "expected an array of Client, got null"),
+        ("", "expected an array of Client, got null"),  # an empty body
         ('{"data": []}', "expected an array of Client, got an object"),
         ('["ACME"]', "item 0: Client: expected an object, got a string"),
         (json.dumps([_client(name={"x": 1})]), "item 0: Client.name: expected a string, got an"),

@@ -1,14 +1,16 @@
 """Build records from parsed JSON: a generated function per record class and payload shape.
 
-Decoding is the hot path of every listing. Toggl sends the same keys in the same order for
-every object of one endpoint, so the first object of each *shape* (its key order) compiles
-a straight-line function for that shape: the values are unpacked from ``d.values()`` in one
-step (no per-field lookups), a value whose type is already the declared one is stored as
-is, anything else goes through the strict check of :mod:`._strict`, and the unknown keys
-are known in advance. Later objects of that shape cost one tuple and one dict lookup to
-find their function. A class keeps at most :data:`MAX_SHAPES` shapes; past that (a hostile
-or chaotic server), objects take the plain per-field path, which is also what explains an
-error: when the fast function raises, the plain path runs and says which field was wrong.
+Decoding is the hot path of every listing. Toggl sends the same keys for every object of
+one endpoint, so the first object of each *shape* (its set of keys) compiles a straight-line
+function for that shape: it reads each key it expects (a plain subscript, no method call),
+stores a value whose type is already the declared one as is, sends anything else through
+the strict check of :mod:`._strict`, and knows the unknown keys in advance. The function of
+the first shape of each size is tried first for an object of that size: the size and every
+expected key being there prove that the object has exactly that shape (a missing key sends
+it the general way, which finds or compiles the function of its own shape). A class keeps
+at most :data:`MAX_SHAPES` shapes; past that (a hostile or chaotic server), objects take the
+plain per-field path, which is also what explains an error: when the fast function raises,
+the plain path runs and says which field was wrong.
 
 Legacy short names: a field called ``workspace_id`` (``project_id``, ``task_id``,
 ``user_id``, ``client_id``) is filled from ``wid`` (``pid``, ``tid``, ``uid``, ``cid``) when
@@ -29,7 +31,7 @@ import attrs
 from ._base import EMPTY, Record
 from ._strict import ShapeError, json_type
 
-__all__ = ["LONG_NAMES", "MAX_SHAPES", "RENAMES", "Shapes", "make_record_hook"]
+__all__ = ["LONG_NAMES", "MAX_SHAPES", "MISS", "RENAMES", "Shapes", "make_record_hook"]
 
 RENAMES: dict[str, str] = {"can_see_rates": "canSeeRates"}
 """Python field name -> API key, for the few API names that are not snake_case."""
@@ -50,8 +52,11 @@ _SCALARS = (int, str, float, bool)
 _MISSING: Any = object()
 
 Hook = Callable[[Any, Any], Any]
-Shapes = tuple[dict[tuple[Any, ...], Callable[[dict[Any, Any]], Record]], Callable[[Any], Record]]
-"""A class's compiled functions by key order, and the function for any other object."""
+MISS: Any = object()
+"""What a shape function returns for an object that lacks one of its keys."""
+
+Shapes = tuple[dict[int, Callable[[dict[Any, Any]], Any]], Callable[[Any], Record]]
+"""A class's first compiled function per object size, and the general function."""
 
 
 @attrs.frozen
@@ -128,7 +133,8 @@ def make_record_hook(
     known = frozenset(f.key for f in fields)
     builder = _builder_for(cls, fields)
     name = cls.__name__
-    shapes: dict[tuple[Any, ...], Callable[[dict[Any, Any]], Record]] = {}
+    shapes: dict[frozenset[Any], Callable[[dict[Any, Any]], Any]] = {}
+    by_size: dict[int, Callable[[dict[Any, Any]], Any]] = {}
 
     def plain(d: dict[Any, Any]) -> Record:
         """Field by field, with a precise error; for odd shapes and to explain failures."""
@@ -168,22 +174,27 @@ def make_record_hook(
             raise ShapeError(f"expected an object, got {json_type(d)}", (name,))
         if type(d) is not dict:
             d = dict(d)
-        shape = tuple(d)
-        fn = shapes.get(shape)
+        keys = frozenset(d)
+        fn = shapes.get(keys)
         if fn is None:
             if len(shapes) >= max_shapes:
                 return plain(d)
-            fn = shapes[shape] = _compile(cls, builder, fields, known, shape, plain, explain)
-        return fn(d)
+            fn = shapes[keys] = _compile(cls, builder, fields, known, tuple(d), plain, explain)
+            if fn is not plain:
+                by_size.setdefault(len(d), fn)
+        record: Record = fn(d)  # every key it reads is there: never MISS
+        return record
 
     def structure_record(d: Any, _: Any) -> Record:
         if type(d) is dict:
-            fn = shapes.get(tuple(d))
+            fn = by_size.get(len(d))
             if fn is not None:
-                return fn(d)
+                record = fn(d)
+                if record is not MISS:
+                    return record  # type: ignore[no-any-return]
         return first_sight(d)
 
-    return structure_record, (shapes, first_sight)
+    return structure_record, (by_size, first_sight)
 
 
 def _compile(
@@ -212,15 +223,19 @@ def _compile(
         "fromisoformat": datetime.fromisoformat,
         "UTC": UTC,
         "explain": explain,
+        "MISS": MISS,
     }
+    ns.update((f"k{j}", key) for j, key in enumerate(shape))
     lines = ["def from_shape(d):", "  try:"]
-    if shape:
-        lines.append("    " + "".join(f"v{j}, " for j in range(len(shape))) + "= d.values()")
+    lines += [f"    v{j} = d[k{j}]" for j in range(len(shape))] or ["    pass"]
+    lines += [
+        "  except (KeyError, TypeError):  # not this shape, or not an object",
+        "    return MISS",
+        "  try:",
+    ]
     unknown = [j for j, key in enumerate(shape) if key not in known]
     extra = "EMPTY"
     if unknown:
-        for j in unknown:
-            ns[f"k{j}"] = shape[j]
         extra = "MappingProxyType({" + ", ".join(f"k{j}: v{j}" for j in unknown) + "})"
     if builder is not None:
         ns["new"], ns["builder"] = object.__new__, builder

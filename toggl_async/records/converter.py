@@ -21,7 +21,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from ..errors import DecodeError
 from ._base import Record
 from ._strict import SCALAR_CHECKS, ShapeError, json_type
-from ._structure import RENAMES, Shapes, make_record_hook
+from ._structure import MISS, RENAMES, Shapes, make_record_hook
 
 __all__ = ["RENAMES", "converter", "structure", "to_dict"]
 
@@ -65,9 +65,7 @@ def _make_list_hook(annotation: Any) -> Callable[[Any, Any], list[Any]]:
         try:
             if table is not None:  # records: the compiled function of each object's shape
                 records: list[Any] = [
-                    fn(x)
-                    if type(x) is dict and (fn := get(tuple(x))) is not None
-                    else first_sight(x)
+                    r if (r := get(len(x), first_sight)(x)) is not MISS else first_sight(x)
                     for x in value
                 ]
                 return records
