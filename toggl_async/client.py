@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from types import TracebackType
 
@@ -21,6 +22,7 @@ from .resources import (
     TimeEntriesResource,
     WorkspacesResource,
 )
+from .resources.webhooks import WebhooksResource
 from .retry import RetryPolicy
 from .transport import DEFAULT_USER_AGENT, Transport
 
@@ -28,12 +30,15 @@ __all__ = [
     "DEFAULT_FOCUS_URL",
     "DEFAULT_REPORTS_URL",
     "DEFAULT_TRACK_URL",
+    "DEFAULT_WEBHOOKS_URL",
     "TogglClient",
 ]
 
 DEFAULT_TRACK_URL = "https://api.track.toggl.com/api/v9"
 DEFAULT_REPORTS_URL = "https://api.track.toggl.com/reports/api/v3"
 DEFAULT_FOCUS_URL = "https://focus.toggl.com/api"
+DEFAULT_WEBHOOKS_URL = "https://api.track.toggl.com/webhooks/api/v1"
+WEBHOOKS_URL_ENV = "TOGGL_WEBHOOKS_BASE_URL"
 
 
 def _check_url(name: str, url: str) -> str:
@@ -64,6 +69,7 @@ class TogglClient:
         track_base_url: str = DEFAULT_TRACK_URL,
         reports_base_url: str = DEFAULT_REPORTS_URL,
         focus_base_url: str = DEFAULT_FOCUS_URL,
+        webhooks_base_url: str | None = None,
         timeout: float = 30.0,
         max_connections: int | None = None,
         max_concurrency: int = 10,
@@ -100,6 +106,10 @@ class TogglClient:
                 Api.TRACK: _check_url("track_base_url", track_base_url),
                 Api.REPORTS: _check_url("reports_base_url", reports_base_url),
                 Api.FOCUS: _check_url("focus_base_url", focus_base_url),
+                Api.WEBHOOKS: _check_url(
+                    "webhooks_base_url",
+                    webhooks_base_url or os.environ.get(WEBHOOKS_URL_ENV) or DEFAULT_WEBHOOKS_URL,
+                ),
             },
             timeout=float(timeout),
             max_connections=connections,
@@ -119,6 +129,7 @@ class TogglClient:
         self.tasks = TasksResource(self._transport)
         self.reports = ReportsResource(self._transport)
         self.focus = FocusResource(self._transport)
+        self.webhooks = WebhooksResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------------------
 
