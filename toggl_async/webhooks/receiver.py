@@ -130,17 +130,18 @@ class WebhookReceiver:
         if self.max_age is not None and self._stale(event.timestamp):
             log.warning("refused a stale webhook delivery (timestamp %s)", event.timestamp)
             return _refuse(401, "unauthorized")
-        if isinstance(event.payload, Ping):
-            code = event.payload.validation_code
-            body = _json.dumps({"validation_code": code}) if code else b"{}"
+        body = b"{}"
+        if isinstance(event.payload, Ping) and event.payload.validation_code:
+            body = _json.dumps({"validation_code": event.payload.validation_code})
+        if event.event_id == 0:  # pings all carry id 0: never duplicates of each other
             return Reply(status=200, body=body, event=event)
         key = (event.subscription_id, event.event_id)
         if key in self._seen:
             self._seen.move_to_end(key)
             log.info("dropped a redelivery of event %s", event.event_id)
-            return Reply(status=200)
+            return Reply(status=200, body=body)
         self._remember_key(key)
-        return Reply(status=200, event=event)
+        return Reply(status=200, body=body, event=event)
 
     def forget(self, event: Event) -> None:
         """Accept a redelivery of ``event`` (call when it could not be processed)."""
