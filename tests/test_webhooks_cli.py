@@ -8,12 +8,15 @@ import hmac
 import json
 import os
 import signal
+import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
 
-from toggl_async.testing import Sandbox
+from toggl_async import TogglClient
+from toggl_async.testing import Account, Sandbox
 
 CLI = [sys.executable, "-m", "toggl_async.cli"]
 SECRET = "cli-signing-secret"
@@ -177,3 +180,57 @@ async def test_bad_filter_and_bad_token(toggl_sandbox: Sandbox) -> None:
     env["TOGGL_API_TOKEN"] = "wrong-token"
     code, _, err = await run("webhooks", "list", "1", env=env)
     assert code in (1, 3) and "wrong-token" not in err
+
+
+async def _wait_for(check: Callable[[], bool]) -> None:
+    """Poll a file another process writes (no event to wait on across processes)."""
+    async with asyncio.timeout(DEADLINE):
+        while not check():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+def _names(db_path: Path, table: str) -> set[str]:
+    db = sqlite3.connect(db_path)
+    try:
+        return {row[0] for row in db.execute(f"SELECT name FROM {table}")}
+    except sqlite3.Error:
+        return set()
+    finally:
+        db.close()
+
+
+async def test_mirror_command_follows_changes_and_catches_up(tmp_path: Path) -> None:
+    async with (
+        Sandbox(Account.preset("tiny", seed=5)) as sb,
+        TogglClient(api_token=sb.api_token, track_base_url=sb.track_base_url) as toggl,
+    ):
+        env = env_for(sb)
+        env["TOGGL_TRACK_BASE_URL"] = sb.track_base_url
+        env["TOGGL_REPORTS_BASE_URL"] = sb.reports_base_url
+        wid = int(sb.account.workspaces[0]["id"])
+        out_dir = tmp_path / "mirror"
+        database = out_dir / "toggl.sqlite"
+
+        async def run_mirror() -> asyncio.subprocess.Process:
+            process = await start("mirror", str(out_dir), "--port", "0", env=env)
+            assert process.stderr is not None
+            line = await asyncio.wait_for(process.stderr.readline(), DEADLINE)
+            assert line.startswith(b"mirroring into "), line
+            return process
+
+        process = await run_mirror()
+        try:
+            await toggl.tags.create(wid, name="seen live")
+            await _wait_for(lambda: "seen live" in _names(database, "tags"))
+            assert process.stdout is not None
+            line = await asyncio.wait_for(process.stdout.readline(), DEADLINE)
+            assert line.startswith(b"tag created ")
+        finally:
+            assert await stop(process) == 0
+        await toggl.clients.create(wid, name="made while stopped")
+        process = await run_mirror()  # catches up before it says "mirroring"
+        try:
+            assert "made while stopped" in _names(database, "clients")
+            assert len(sb.webhooks.subscriptions()) == len(sb.account.workspaces)  # reused
+        finally:
+            assert await stop(process) == 0

@@ -1,9 +1,11 @@
-"""``toggl-async webhooks ...``: list, create, ping and delete subscriptions, and ``listen``.
+"""``toggl-async webhooks ...`` (list, create, ping, delete subscriptions; ``listen``) and
+``toggl-async mirror DIR``.
 
 ``listen`` runs a receiver on a local port and prints every verified event as one JSON line
-(the body exactly as Toggl sent it), for debugging a subscription. Signing secrets come from
-``TOGGL_WEBHOOK_SECRET`` (and ``TOGGL_WEBHOOK_PREVIOUS_SECRET`` while rotating), never from
-the command line, where ``ps`` would show them.
+(the body exactly as Toggl sent it), for debugging a subscription. ``mirror`` exports the
+account into ``DIR/toggl.sqlite`` and keeps it current from webhook events. Signing secrets
+come from ``TOGGL_WEBHOOK_SECRET`` (and ``TOGGL_WEBHOOK_PREVIOUS_SECRET`` while rotating),
+never from the command line, where ``ps`` would show them.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ def add_commands(commands: Any) -> None:
     create.add_argument(
         "--show-secret", action="store_true", help="print the secret (e.g. one Toggl generated)"
     )
+    _add_mirror(commands)
     for name, text in (
         ("delete", "delete a subscription"),
         ("ping", "send a test event to the subscription's URL"),
@@ -213,5 +216,147 @@ async def _serve(args: argparse.Namespace, secrets: list[str]) -> None:
         await runner.cleanup()
 
 
-HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {"webhooks": _webhooks}
+# -- mirror --------------------------------------------------------------------------------------
+
+MIRROR_DESCRIPTION = "toggl-async mirror"
+
+
+def _add_mirror(commands: Any) -> None:
+    mirror = commands.add_parser(
+        "mirror",
+        help="export into DIR/toggl.sqlite, then keep it current from webhook events",
+        description="Export the account into DIR/toggl.sqlite (first run) or catch up with what "
+        "changed since the last run, subscribe each workspace's webhooks to --public-url "
+        f"(signed with {SECRET_ENV}), and apply every event as it arrives. Prints one line "
+        "per applied change. Ctrl-C stops it; run it again to catch up and continue.",
+    )
+    mirror.add_argument("directory", metavar="DIR")
+    mirror.add_argument("--port", type=int, required=True, help="local port to receive on")
+    mirror.add_argument("--host", default="127.0.0.1", help="default %(default)s")
+    mirror.add_argument("--path", default="/toggl-mirror", help="default %(default)s")
+    mirror.add_argument(
+        "--public-url",
+        help="the URL Toggl posts to (e.g. behind a tunnel or proxy); default "
+        "http://HOST:PORT/PATH, which only a local sandbox can reach",
+    )
+    mirror.add_argument(
+        "--workspace", dest="workspaces", type=int, action="append", help="repeatable"
+    )
+    for name, env, default in (
+        ("--track-base-url", "TOGGL_TRACK_BASE_URL", "https://api.track.toggl.com/api/v9"),
+        (
+            "--reports-base-url",
+            "TOGGL_REPORTS_BASE_URL",
+            "https://api.track.toggl.com/reports/api/v3",
+        ),
+        ("--webhooks-base-url", WEBHOOKS_URL_ENV, DEFAULT_WEBHOOKS_URL),
+    ):
+        mirror.add_argument(name, default=os.environ.get(env, default), help=f"env {env}")
+
+
+def _mirror(args: argparse.Namespace) -> int:
+    from . import cli
+
+    token = cli._token()
+    if not token:
+        return cli._error(cli._NO_TOKEN, cli.EXIT_AUTH)
+    secrets = _secrets()
+    if not secrets:
+        return cli._error(
+            f"no signing secret: set {SECRET_ENV} (the mirror's subscriptions use it)",
+            cli.EXIT_AUTH,
+        )
+    with contextlib.suppress(KeyboardInterrupt):
+        try:
+            return asyncio.run(_run_mirror(args, token, secrets[0]))
+        except OSError as exc:
+            return cli._error(f"cannot listen on {args.host}:{args.port}: {exc}", cli.EXIT_ERROR)
+    return cli.EXIT_OK
+
+
+async def _run_mirror(args: argparse.Namespace, token: str, secret: str) -> int:
+    from aiohttp import web
+
+    from . import cli
+    from .client import TogglClient
+    from .mirror import Mirror, MirrorError
+    from .records.webhooks import Event
+    from .retry import RetryPolicy
+    from .webhooks import make_app
+
+    async with TogglClient(
+        api_token=token,
+        track_base_url=args.track_base_url,
+        reports_base_url=args.reports_base_url,
+        webhooks_base_url=args.webhooks_base_url,
+        retry=RetryPolicy.for_export(),
+    ) as toggl:
+        mirror = Mirror(toggl, args.directory, workspaces=args.workspaces)
+
+        async def on_event(event: Event) -> None:
+            if mirror.apply(event):
+                print(f"{event.model} {event.action} {event.entity_id}", flush=True)
+
+        try:
+            await mirror.open()
+        except MirrorError as exc:
+            return cli._error(str(exc), cli.EXIT_DIRECTORY)
+        except AuthenticationError as exc:
+            return cli._error(f"Toggl refused the API token ({exc.status})", cli.EXIT_AUTH)
+        except TogglError as exc:
+            return cli._error(str(exc), cli.EXIT_ERROR)
+        runner = web.AppRunner(
+            make_app(secret, on_event, path=args.path), access_log=None, handle_signals=False
+        )
+        try:
+            await runner.setup()
+            sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((args.host, args.port))
+            port = sock.getsockname()[1]
+            await web.SockSite(runner, sock).start()
+            url = args.public_url or f"http://{args.host}:{port}{args.path}"
+            try:
+                await _subscribe(toggl, mirror, url, secret)
+                changed = await mirror.catch_up()  # what changed while we subscribed
+            except TogglError as exc:
+                return cli._error(str(exc), cli.EXIT_ERROR)
+            print(
+                f"mirroring into {mirror.path} ({changed} changes caught up); events at {url}",
+                file=sys.stderr,
+                flush=True,
+            )
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+            mirror.close()
+    return cli.EXIT_OK
+
+
+async def _subscribe(toggl: Any, mirror: Any, url: str, secret: str) -> None:
+    """One subscription per workspace, to every event, named ``toggl-async mirror``: created
+    the first time, pointed at ``url`` (and ``secret``) again on later runs."""
+    settings: dict[str, Any] = {
+        "url_callback": url,
+        "event_filters": [("*", "*")],
+        "description": MIRROR_DESCRIPTION,
+        "secret": secret,
+    }
+    for workspace in await toggl.me.workspaces():
+        wid = workspace.id
+        if mirror.workspaces is not None and wid not in mirror.workspaces:
+            continue
+        mine = [s for s in await toggl.webhooks.list(wid) if s.description == MIRROR_DESCRIPTION]
+        if not mine:
+            await toggl.webhooks.create(wid, **settings)
+            continue
+        current = mine[0]
+        if current.url_callback != url or current.secret != secret or not current.delivering:
+            await toggl.webhooks.update(wid, current.subscription_id, enabled=True, **settings)
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "webhooks": _webhooks,
+    "mirror": _mirror,
+}
 """Command name -> handler, merged into the CLI's own table."""
