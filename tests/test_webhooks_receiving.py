@@ -456,3 +456,34 @@ async def test_full_queue_asks_toggl_to_retry() -> None:
                     assert resp.status == 200
                 await app[HANDLER_KEY].drain()
             assert app[HANDLER_KEY].delivered == 3
+
+
+# -- boundaries -----------------------------------------------------------------------------------
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            found.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_the_receiving_side_never_imports_the_client_or_the_transport() -> None:
+    package = Path(__file__).parent.parent / "toggl_async"
+    for path in [*(package / "webhooks").glob("*.py"), package / "records" / "webhooks.py"]:
+        for name in _imports(path):
+            assert not any(part in name for part in ("client", "transport", "resources")), (
+                path.name,
+                name,
+            )
+
+
+def test_the_sandbox_delivery_never_imports_client_code() -> None:
+    path = Path(__file__).parent.parent / "toggl_async" / "testing" / "_webhooks.py"
+    for name in _imports(path):
+        assert not name.startswith("..") and not name.startswith("toggl_async"), name
