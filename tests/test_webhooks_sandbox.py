@@ -125,6 +125,13 @@ def wid_of(sb: Sandbox) -> int:
     return int(sb.account.workspaces[0]["id"])
 
 
+async def no_timer_running(toggl: TogglClient) -> None:
+    """Stop the account's running entry, so starting one publishes a single event."""
+    current = await toggl.time_entries.current()
+    if current is not None and current.workspace_id is not None:
+        await toggl.time_entries.stop(current.workspace_id, current.id)
+
+
 async def subscribe(
     toggl: TogglClient, sb: Sandbox, rec: Receiver, filters: list[tuple[str, str]], **kw: Any
 ) -> int:
@@ -144,6 +151,7 @@ async def test_start_a_timer_and_receive_the_verified_event(
 ) -> None:
     sb = toggl_sandbox
     wid = wid_of(sb)
+    await no_timer_running(toggl)
     sid = await subscribe(toggl, sb, receiver, [("time_entry", "*")])
     ping = await receiver.next()  # the validation ping, answered with its code
     assert ping.is_ping and ping.validation_code
@@ -180,6 +188,26 @@ async def test_start_a_timer_and_receive_the_verified_event(
     assert (deleted.action, deleted.entity_id) == ("deleted", entry.id)
     assert isinstance(deleted.payload, TimeEntry) and deleted.payload.server_deleted_at is not None
     assert len({started.event_id, stopped.event_id, edited.event_id, deleted.event_id}) == 4
+
+
+async def test_starting_a_timer_publishes_the_stop_of_the_running_one(
+    toggl_sandbox: Sandbox, toggl: TogglClient, receiver: Receiver
+) -> None:
+    wid = wid_of(toggl_sandbox)
+    await no_timer_running(toggl)
+    await subscribe(toggl, toggl_sandbox, receiver, [("time_entry", "*")])
+    await receiver.next()
+    first = await toggl.time_entries.start(wid, description="first")
+    assert (await receiver.next_change()).entity_id == first.id
+    second = await toggl.time_entries.start(wid, description="second")
+    got = sorted([await receiver.next_change() for _ in range(2)], key=lambda e: e.event_id)
+    assert [(e.action, e.entity_id) for e in got] == [("updated", first.id), ("created", second.id)]
+    assert isinstance(got[0].payload, TimeEntry) and not got[0].payload.is_running
+    await toggl.time_entries.stop(wid, second.id)  # an explicit stop: one event, not two
+    assert (await receiver.next_change()).entity_id == second.id
+    async with asyncio.timeout(DEADLINE):
+        await toggl_sandbox.webhooks.idle()
+    assert receiver.pending() == []
 
 
 async def test_wire_format_matches_toggl(toggl_sandbox: Sandbox, toggl: TogglClient) -> None:

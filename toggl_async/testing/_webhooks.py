@@ -174,6 +174,7 @@ class WebhookHub:
         self.max_events_per_webhook = 12
         self.deliveries: list[DeliveryRecord] = []
         self.clock: Callable[[], float] = lambda: time.time() + ctx.account.clock_skew
+        self._running = self._running_id()
         self.base_url: Callable[[], str] = lambda: "http://127.0.0.1"
         """The sandbox's address, for ``validation_code_url`` (set by the server)."""
 
@@ -499,31 +500,51 @@ class WebhookHub:
 
     # -- change events -----------------------------------------------------------------------------
 
+    def _running_id(self) -> int | None:
+        row = self._ctx.account.time_entries.running_row(self._ctx.account.user_id)
+        return None if row is None else row.id
+
     def track_changed(self, request: web.Request, path: str, response: web.StreamResponse) -> None:
         """The server's hook: a Track write under ``path`` (below /api/v9) succeeded."""
-        for method, pattern, model, action in _ROUTES:
-            if method != request.method:
-                continue
-            match = pattern.fullmatch(path)
+        before, self._running = self._running, self._running_id()
+        found = self._route(request.method, path, response)
+        if found is None:
+            return
+        wid, model, changes = found
+        touched = {entity_id for entity_id, _, _ in changes if model == "time_entry"}
+        if before is not None and before != self._running and before not in touched:
+            # Starting a timer (or making an entry run) stops the one that ran: an update.
+            stopped = self._ctx.account.time_entries.get(before)
+            if stopped is not None and stopped["stop"] is not None:
+                where = int(stopped["workspace_id"])
+                self._publish(request, where, "time_entry", "updated", before, stopped, b"")
+        raw = request.get(RAW_BODY, b"")
+        for entity_id, kind, obj in changes:
+            self._publish(request, wid, model, kind, entity_id, obj, raw)
+
+    @staticmethod
+    def _route(
+        method: str, path: str, response: web.StreamResponse
+    ) -> tuple[int, str, list[tuple[int, str, JSONDict | None]]] | None:
+        """(workspace id, model, [(id, action, object or None)]) for a Track write route."""
+        for route_method, pattern, model, action in _ROUTES:
+            match = pattern.fullmatch(path) if route_method == method else None
             if match is None:
                 continue
-            wid = int(match.group(1))
             answer = _response_json(response)
             changes: list[tuple[Any, str, JSONDict | None]]
             if action == "bulk":
                 ids = answer.get("success", []) if isinstance(answer, dict) else []
-                changes = [(i, "updated", None) for i in ids if isinstance(i, int)]
+                changes = [(i, "updated", None) for i in ids]
             elif action == "created":
                 created: JSONDict = answer if isinstance(answer, dict) else {}
                 changes = [(created.get("id"), action, created)]
             else:
                 known = answer if isinstance(answer, dict) and "id" in answer else None
                 changes = [(int(match.group(match.lastindex or 1)), action, known)]
-            raw = request.get(RAW_BODY, b"")
-            for entity_id, kind, obj in changes:
-                if isinstance(entity_id, int):
-                    self._publish(request, wid, model, kind, entity_id, obj, raw)
-            return
+            valid = [(i, a, o) for i, a, o in changes if isinstance(i, int)]
+            return int(match.group(1)), model, valid
+        return None
 
     def _lookup(self, model: str, entity_id: int) -> JSONDict | None:
         account = self._ctx.account
