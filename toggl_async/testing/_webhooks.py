@@ -165,7 +165,7 @@ class WebhookHub:
         self._next_event = 8_023_169_274_704_072
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._held: _Pending | None = None
+        self._held: dict[int, _Pending] = {}
         self.faults = WebhookFaults()
         self.retry_delays: Sequence[float] = tuple(2.0**i for i in range(8))
         """Waits between attempts; its length + 1 is the attempt count (Toggl: undocumented)."""
@@ -619,28 +619,38 @@ class WebhookHub:
 
     def _schedule(self, pending: _Pending) -> None:
         faults = self.faults
-        batch = [pending]
-        if faults.out_of_order:
-            held, self._held = self._held, pending
-            batch = [] if held is None else [held]
-            if held is not None:
-                self._held = None
-                batch = [pending, held]
-        for item in batch:
-            for _ in range(1 + max(0, faults.repeat)):
-                self._spawn(item, faults.delay)
+        copies = 1 + max(0, faults.repeat)
+        if not faults.out_of_order:
+            for _ in range(copies):
+                self._spawn(pending, faults.delay)
+            return
+        sid = pending.sub["subscription_id"]
+        held = self._held.pop(sid, None)
+        if held is None:
+            self._held[sid] = pending  # wait for the next event of this subscription
+            return
+        newer = [self._spawn(pending, faults.delay) for _ in range(copies)]
+        for _ in range(copies):  # the older one only once the newer one was delivered
+            self._spawn(held, faults.delay, after=newer[0])
 
-    def _spawn(self, pending: _Pending, delay: float) -> None:
+    def _spawn(
+        self, pending: _Pending, delay: float, after: asyncio.Task[None] | None = None
+    ) -> asyncio.Task[None] | None:
         sub = self._subs.get(pending.sub["subscription_id"])
         if sub is None:
-            return
+            return None
         sub.pending += 1
         sub.data["has_pending_events"] = True
-        task = asyncio.get_running_loop().create_task(self._deliver(sub, pending, delay))
+        task = asyncio.get_running_loop().create_task(self._deliver(sub, pending, delay, after))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
-    async def _deliver(self, sub: _Sub, pending: _Pending, delay: float) -> None:
+    async def _deliver(
+        self, sub: _Sub, pending: _Pending, delay: float, after: asyncio.Task[None] | None
+    ) -> None:
+        if after is not None:
+            await asyncio.wait([after])
         try:
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -671,11 +681,11 @@ class WebhookHub:
             sub.data["has_pending_events"] = sub.pending > 0
 
     def flush(self) -> None:
-        """Send an event held back by the ``out_of_order`` fault."""
-        held, self._held = self._held, None
-        if held is not None:
+        """Send the events held back by the ``out_of_order`` fault."""
+        held, self._held = self._held, {}
+        for pending in held.values():
             for _ in range(1 + max(0, self.faults.repeat)):
-                self._spawn(held, self.faults.delay)
+                self._spawn(pending, self.faults.delay)
 
     async def idle(self) -> None:
         """Wait until no delivery is in flight (wrap it in ``asyncio.timeout``)."""
@@ -687,7 +697,7 @@ class WebhookHub:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._held = None
+        self._held = {}
         session, self._session = self._session, None
         if session is not None:
             await session.close()
