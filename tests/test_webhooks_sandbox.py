@@ -509,3 +509,22 @@ def test_sandbox_body_parses_with_parse_event() -> None:
     body = b'{"event_id":0,"payload":"ping","metadata":{"request_type":"POST","event_user_id":1}}'
     assert parse_event(body).is_ping
     assert HANDLER_KEY is not None
+
+
+async def test_sandbox_auth_rules(toggl_sandbox: Sandbox) -> None:
+    """Subscriptions need Basic auth; status, the filter catalogue and the validation link
+    (opened bare by third-party receivers) do not, as Toggl's Swagger file declares."""
+    import aiohttp
+
+    base = toggl_sandbox.webhooks_base_url
+    wid = wid_of(toggl_sandbox)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/subscriptions/{wid}") as resp:
+            assert resp.status == 403
+        async with http.get(f"{base}/status") as resp:
+            assert (resp.status, await resp.json()) == (200, {"status": "OK"})
+        async with http.get(f"{base}/event_filters") as resp:
+            assert resp.status == 200 and "time_entry" in await resp.json()
+        async with http.get(f"{base}/validate/{wid}/1/abc") as resp:
+            assert resp.status == 400
+            assert "validation code 'abc' was not found" in await resp.json()
