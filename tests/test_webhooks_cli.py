@@ -234,3 +234,32 @@ async def test_mirror_command_follows_changes_and_catches_up(tmp_path: Path) -> 
             assert len(sb.webhooks.subscriptions()) == len(sb.account.workspaces)  # reused
         finally:
             assert await stop(process) == 0
+
+
+async def test_mirror_periodic_catch_up_sees_changes_without_events(tmp_path: Path) -> None:
+    async with (
+        Sandbox(Account.preset("tiny", seed=6)) as sb,
+        TogglClient(
+            api_token=sb.api_token,
+            track_base_url=sb.track_base_url,
+            webhooks_base_url=sb.webhooks_base_url,
+        ) as toggl,
+    ):
+        env = env_for(sb)
+        env["TOGGL_TRACK_BASE_URL"] = sb.track_base_url
+        env["TOGGL_REPORTS_BASE_URL"] = sb.reports_base_url
+        wid = int(sb.account.workspaces[0]["id"])
+        database = tmp_path / "m" / "toggl.sqlite"
+        process = await start(
+            "mirror", str(tmp_path / "m"), "--port", "0", "--catch-up-every", "0.2", env=env
+        )
+        try:
+            assert process.stderr is not None
+            line = await asyncio.wait_for(process.stderr.readline(), DEADLINE)
+            assert line.startswith(b"mirroring into "), line
+            for sub in await toggl.webhooks.list(wid):  # no more events: only catch-ups
+                await toggl.webhooks.disable(wid, sub.subscription_id)
+            await toggl.tags.create(wid, name="only seen by a catch-up")
+            await _wait_for(lambda: "only seen by a catch-up" in _names(database, "tags"))
+        finally:
+            assert await stop(process) == 0

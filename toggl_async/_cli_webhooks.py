@@ -242,6 +242,14 @@ def _add_mirror(commands: Any) -> None:
     mirror.add_argument(
         "--workspace", dest="workspaces", type=int, action="append", help="repeatable"
     )
+    mirror.add_argument(
+        "--catch-up-every",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="also read what changed every SECONDS (5 requests each; catches events Toggl "
+        "gave up on while the mirror ran); default 0: only at start",
+    )
     for name, env, default in (
         ("--track-base-url", "TOGGL_TRACK_BASE_URL", "https://api.track.toggl.com/api/v9"),
         (
@@ -326,7 +334,15 @@ async def _run_mirror(args: argparse.Namespace, token: str, secret: str) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-            await asyncio.Event().wait()
+            while True:
+                if args.catch_up_every <= 0:
+                    await asyncio.Event().wait()
+                await asyncio.sleep(args.catch_up_every)
+                try:
+                    if changed := await mirror.catch_up():
+                        print(f"caught up {changed} changes", flush=True)
+                except TogglError as exc:  # keep mirroring; the next round tries again
+                    print(f"toggl-async: catch-up failed: {exc}", file=sys.stderr, flush=True)
         finally:
             await runner.cleanup()
             mirror.close()
