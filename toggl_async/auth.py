@@ -19,11 +19,12 @@ FOCUS_KEY_ENV = "TOGGL_FOCUS_API_KEY"
 
 
 class Api(Enum):
-    """The three Toggl services; each has its own base URL and (for Focus) its own key."""
+    """The Toggl services; each has its own base URL and (for Focus) its own key."""
 
     TRACK = "track"
     REPORTS = "reports"
     FOCUS = "focus"
+    WEBHOOKS = "webhooks"
 
 
 class _Secret:

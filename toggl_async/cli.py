@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from . import _cli_webhooks
 from ._version import __version__
 from .client import DEFAULT_REPORTS_URL, DEFAULT_TRACK_URL, TogglClient
 from .errors import (
@@ -252,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="seconds added to every response (default %(default)s)",
     )
+    _cli_webhooks.add_commands(commands)  # webhooks ..., mirror: see _cli_webhooks.py
     return parser
 
 
@@ -537,6 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": _export,
         "quota": _quota,
         "sandbox": _sandbox,
+        **_cli_webhooks.HANDLERS,
     }
     return handlers[args.command](args)
 

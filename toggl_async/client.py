@@ -22,6 +22,7 @@ from .resources import (
     TimeEntriesResource,
     WorkspacesResource,
 )
+from .resources.webhooks import WebhooksResource
 from .retry import RetryPolicy
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, Transport
 
@@ -29,17 +30,21 @@ __all__ = [
     "DEFAULT_FOCUS_URL",
     "DEFAULT_REPORTS_URL",
     "DEFAULT_TRACK_URL",
+    "DEFAULT_WEBHOOKS_URL",
     "TogglClient",
 ]
 
 DEFAULT_TRACK_URL = "https://api.track.toggl.com/api/v9"
 DEFAULT_REPORTS_URL = "https://api.track.toggl.com/reports/api/v3"
 DEFAULT_FOCUS_URL = "https://focus.toggl.com/api"
+DEFAULT_WEBHOOKS_URL = "https://api.track.toggl.com/webhooks/api/v1"
+WEBHOOKS_URL_ENV = "TOGGL_WEBHOOKS_BASE_URL"
 
 _URL_ENV = {
     "track_base_url": ("TOGGL_TRACK_BASE_URL", DEFAULT_TRACK_URL),
     "reports_base_url": ("TOGGL_REPORTS_BASE_URL", DEFAULT_REPORTS_URL),
     "focus_base_url": ("TOGGL_FOCUS_BASE_URL", DEFAULT_FOCUS_URL),
+    "webhooks_base_url": (WEBHOOKS_URL_ENV, DEFAULT_WEBHOOKS_URL),
 }
 
 
@@ -84,6 +89,7 @@ class TogglClient:
         track_base_url: str | None = None,
         reports_base_url: str | None = None,
         focus_base_url: str | None = None,
+        webhooks_base_url: str | None = None,
         timeout: float = 30.0,
         max_connections: int | None = None,
         max_concurrency: int = 10,
@@ -130,10 +136,16 @@ class TogglClient:
             _check_url("track_base_url", track_base_url),
             _check_url("reports_base_url", reports_base_url),
             _check_url("focus_base_url", focus_base_url),
+            _check_url("webhooks_base_url", webhooks_base_url),
         )
         self._transport = Transport(
             credentials=self._credentials,
-            base_urls={Api.TRACK: urls[0], Api.REPORTS: urls[1], Api.FOCUS: urls[2]},
+            base_urls={
+                Api.TRACK: urls[0],
+                Api.REPORTS: urls[1],
+                Api.FOCUS: urls[2],
+                Api.WEBHOOKS: urls[3],
+            },
             timeout=float(timeout),
             max_connections=connections,
             max_concurrency=max_concurrency,
@@ -154,6 +166,7 @@ class TogglClient:
         self.tasks = TasksResource(self._transport)
         self.reports = ReportsResource(self._transport)
         self.focus = FocusResource(self._transport)
+        self.webhooks = WebhooksResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------------------
 

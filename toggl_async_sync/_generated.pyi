@@ -28,8 +28,10 @@ from toggl_async.records.track import (
     Workspace,
     WorkspaceFeatures,
 )
+from toggl_async.records.webhooks import Subscription, WebhookLimits, WebhookStatus
 from toggl_async.records.workspace import PatchResult, WorkspaceUser
 from toggl_async.resources.time_entries import DateLike
+from toggl_async.resources.webhooks import FilterSpec
 from toggl_async.retry import RetryPolicy
 from toggl_async_sync.paginator import SyncPaginator
 
@@ -532,6 +534,82 @@ class SyncFocusResource:
     ) -> FocusTimeEntry:
         """Stop the running entry. Raises ``NotFoundError`` (404) when nothing is tracked."""
 
+class SyncWebhooksResource:
+    """Blocking twin of ``toggl_async.resources.webhooks.WebhooksResource``.
+
+    Subscriptions of a workspace, and the Webhooks API's service endpoints.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        url_callback: str,
+        event_filters: Iterable[FilterSpec],
+        description: str,
+        enabled: bool = True,
+        secret: str | None = None,
+    ) -> Subscription:
+        """Create a subscription; Toggl pings ``url_callback`` before answering.
+
+        Answer that ping with 2xx (echo its ``validation_code`` to validate at once, as
+        :class:`~toggl_async.webhooks.WebhookReceiver` does), or creation fails with a
+        400. Without ``secret`` Toggl generates one (read it from the result).
+        """
+
+    def delete(self, workspace_id: int, subscription_id: int) -> Subscription | None:
+        """Delete a subscription; returns it as Toggl last saw it (None if Toggl sends nothing)."""
+
+    def disable(self, workspace_id: int, subscription_id: int) -> Subscription:
+        """Turn deliveries off; the subscription is kept."""
+
+    def enable(self, workspace_id: int, subscription_id: int) -> Subscription:
+        """Turn deliveries on (Toggl probes the URL and checks the plan's limit)."""
+
+    def event_filters(self) -> dict[str, builtins.list[str]]:
+        """What can be subscribed to: entity -> its actions (the authority at run time)."""
+
+    def get(self, workspace_id: int, subscription_id: int) -> Subscription:
+        """One subscription (Toggl has no single read: this filters :meth:`list`)."""
+
+    def limits(self, workspace_id: int) -> WebhookLimits:
+        """The plan's limits for the workspace: subscriptions, and filters per subscription."""
+
+    def list(self, workspace_id: int) -> builtins.list[Subscription]:
+        """Every subscription of the workspace (an admin sees other users' too)."""
+
+    def ping(self, workspace_id: int, subscription_id: int) -> WebhookStatus:
+        """Send a test event to the subscription's URL, enabled or not.
+
+        While the subscription is not validated, the ping carries a fresh validation code.
+        """
+
+    def status(self) -> WebhookStatus:
+        """The Webhooks service's health (``status`` is a string, e.g. ``"OK"``)."""
+
+    def update(
+        self,
+        workspace_id: int,
+        subscription_id: int,
+        *,
+        url_callback: str,
+        event_filters: Iterable[FilterSpec],
+        description: str,
+        enabled: bool,
+        secret: str,
+    ) -> Subscription:
+        """Replace a subscription (Toggl's PUT wants all five fields; ``secret`` non-empty).
+
+        A new ``url_callback`` is pinged again; check ``validated_at`` afterwards.
+        """
+
+    def validate(self, workspace_id: int, subscription_id: int, validation_code: str) -> None:
+        """Validate a subscription with the code from its ping (asynchronous validation).
+
+        For endpoints that cannot echo the code in their answer. Raises
+        :class:`~toggl_async.BadRequestError` for a wrong code or one already used.
+        """
+
 class ClientSurface:
     """The constructor and namespaces of the blocking client (typing only)."""
 
@@ -545,6 +623,7 @@ class ClientSurface:
         track_base_url: str | None = None,
         reports_base_url: str | None = None,
         focus_base_url: str | None = None,
+        webhooks_base_url: str | None = None,
         timeout: float = 30.0,
         max_connections: int | None = None,
         max_concurrency: int = 10,
@@ -565,3 +644,4 @@ class ClientSurface:
     tasks: SyncTasksResource
     reports: SyncReportsResource
     focus: SyncFocusResource
+    webhooks: SyncWebhooksResource

@@ -32,6 +32,7 @@ from ._reports import ReportRoutes
 from ._track_me import MeRoutes
 from ._track_ws import WorkspaceRoutes
 from ._util import JSONDict, dumps
+from ._webhooks import WebhookHub
 from .data import PRESETS, Account
 from .faults import FaultHit, Faults, QuotaStatus
 
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 TRACK_PREFIX = "/api/v9"
 REPORTS_PREFIX = "/reports/api/v3"
 FOCUS_PREFIX = "/focus/api"
+WEBHOOKS_PREFIX = "/webhooks/api/v1"
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NOT_FOUND_ROUTE = "sandbox_not_found"
 _PROXY_FAULTS = ("500", "502", "503", "429", "402-quota", "reset")
 _CREDENTIAL = web.RequestKey("credential", str)
@@ -122,6 +125,9 @@ class Sandbox:
         self._ctx = Context(self.account, limits, self.credentials)
         self._ctx.quota_view = self._quota_view
         self._brand_account()
+        self.webhooks = WebhookHub(self._ctx, seed=self.account.seed)
+        """Webhook subscriptions, delivery faults (``.faults``) and the delivery log."""
+        self.webhooks.base_url = lambda: self.base_url
         self._jitter_rng = random.Random(self.account.seed)
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
@@ -149,6 +155,7 @@ class Sandbox:
         """Stop serving; stalled ``timeout`` faults and latency sleeps end at once."""
         runner, self._runner = self._runner, None
         self._stopping.set()
+        await self.webhooks.close()
         if runner is not None:
             await runner.cleanup()
 
@@ -181,6 +188,10 @@ class Sandbox:
     @property
     def focus_base_url(self) -> str:
         return self.base_url + FOCUS_PREFIX
+
+    @property
+    def webhooks_base_url(self) -> str:
+        return self.base_url + WEBHOOKS_PREFIX
 
     @property
     def api_token(self) -> str:
@@ -222,6 +233,7 @@ class Sandbox:
         app.add_routes(workspace.routes(TRACK_PREFIX))
         app.add_routes(ReportRoutes(self._ctx).routes(REPORTS_PREFIX))
         app.add_routes(FocusRoutes(self._ctx).routes(FOCUS_PREFIX))
+        app.add_routes(self.webhooks.routes(WEBHOOKS_PREFIX))
         app.router.add_route("*", "/{tail:.*}", self._not_found, name=_NOT_FOUND_ROUTE)
         return app
 
@@ -239,6 +251,9 @@ class Sandbox:
         status = 0
         try:
             response, status = await self._serve(request, handler)
+            path = request.path
+            if 200 <= status < 300 and request.method in _WRITES and path.startswith(TRACK_PREFIX):
+                self.webhooks.track_changed(request, path[len(TRACK_PREFIX) :], response)
             return response
         finally:
             record = RequestRecord(
@@ -284,6 +299,8 @@ class Sandbox:
         if path.startswith(FOCUS_PREFIX + "/"):
             if not self._focus_authorized(request):
                 return error(401, "Unauthorized")
+            return await self._call(handler, request)
+        if path.startswith(WEBHOOKS_PREFIX + "/") and self.webhooks.public(path, WEBHOOKS_PREFIX):
             return await self._call(handler, request)
         credential = self._credential(request)
         if credential is None:
@@ -483,6 +500,7 @@ def _banner(sandbox: Sandbox, label: str) -> str:
             f"  Track v9   {sandbox.track_base_url}",
             f"  Reports v3 {sandbox.reports_base_url}",
             f"  Focus      {sandbox.focus_base_url}",
+            f"  Webhooks   {sandbox.webhooks_base_url}",
             f"  API token  {creds.api_token}   (Basic auth '<token>:api_token')",
             f"  Login      {creds.email} / {creds.password}",
             f"  Focus key  {creds.focus_api_key}   (Bearer)",
