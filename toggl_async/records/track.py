@@ -236,7 +236,8 @@ class Workspace(Record):
     organization_id: int
     name: str
     profile: int | None = None
-    premium: bool
+    premium: bool | None = None
+    """Optional: the Track API always sends it, but webhook ``workspace`` payloads do not."""
     business_ws: bool | None = None
     admin: bool | None = None
     role: str | None = None

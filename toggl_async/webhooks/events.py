@@ -45,7 +45,24 @@ def event_from_json(document: Any) -> Event:
         raise DecodeError("the webhook body has no event_id: it is not a Toggl event")
     envelope = dict(document)
     envelope["payload"] = _payload(document)
+    if isinstance(document.get("metadata"), dict):
+        envelope["metadata"] = _metadata(document["metadata"])
     return structure(envelope, Event)
+
+
+_METADATA_IDS = ("event_user_id", "model_owner_id", "workspace_id")
+"""The typed id fields of :class:`EventMetadata` (other ``*_id`` keys stay in ``extra`` as sent)."""
+
+
+def _metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Toggl sends every metadata value as a string: the typed ids' digit strings become ints
+    here, explicitly, because the records themselves never turn strings into numbers."""
+    return {
+        key: int(value)
+        if key in _METADATA_IDS and isinstance(value, str) and value.isdigit()
+        else value
+        for key, value in metadata.items()
+    }
 
 
 def _payload(document: dict[str, Any]) -> EventPayload:
