@@ -24,7 +24,7 @@ from .errors import (
     UnprocessableError,
 )
 from .limits import Quota
-from .pagination import Paginator
+from .pagination import PaginationError, Paginator
 from .retry import RetryPolicy
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "GoneError",
     "InvalidCursorError",
     "NotFoundError",
+    "PaginationError",
     "Paginator",
     "PaymentRequiredError",
     "Quota",
