@@ -145,11 +145,31 @@ async def test_next_page_is_prefetched_while_the_caller_works() -> None:
 
 async def test_prefetch_can_be_disabled() -> None:
     source = FakeSource(total=20, size=5, delay=0.0)
+    ids = []
     async for item in Paginator(source, prefetch=False):
+        ids.append(item.id)
         if item.id == 1:
             await asyncio.sleep(0.01)
-            assert source.fetched == [0]
-            break
+            assert source.fetched == [0]  # nothing ahead while the caller works
+    assert ids == list(range(1, 21))  # yet every page is fetched when asked for
+    assert source.fetched == [0, 1, 2, 3]
+    pages = [len(page) async for page in Paginator(FakeSource(20, 5), prefetch=False).pages()]
+    assert pages == [5, 5, 5, 5]
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+async def test_a_limit_on_a_page_boundary_fetches_no_page_too_many(prefetch: bool) -> None:
+    source = FakeSource(total=100, size=5)
+    ids = [i.id async for i in Paginator(source, limit=10, prefetch=prefetch)]
+    assert ids == list(range(1, 11)) and source.fetched == [0, 1]
+    source = FakeSource(total=100, size=5)
+    pages = [len(p) async for p in Paginator(source, limit=10, prefetch=prefetch).pages()]
+    assert pages == [5, 5] and source.fetched == [0, 1]
+    # Resumed mid-page: the limit ends where that page ends.
+    source = FakeSource(total=100, size=5)
+    cursor = {"v": 1, "kind": "fake", "query": {"size": 5}, "at": {"page": 1}, "skip": 3}
+    ids = [i.id async for i in Paginator(source, cursor=cursor, limit=2, prefetch=prefetch)]
+    assert ids == [9, 10] and source.fetched == [1]
 
 
 async def test_breaking_out_cancels_the_prefetched_request() -> None:
@@ -226,5 +246,15 @@ def test_bad_limit(limit: Any) -> None:
         Paginator(FakeSource(total=3, size=5), limit=limit)
 
 
-def test_repr_shows_position() -> None:
-    assert "fake" in repr(Paginator(FakeSource(total=3, size=5)))
+async def test_repr_shows_position() -> None:
+    paginator = Paginator(FakeSource(total=13, size=5))
+    assert repr(paginator) == (
+        "<Paginator fake yielded=0 cursor={'v': 1, 'kind': 'fake', 'query': {'size': 5}, "
+        "'at': {'page': 0}, 'skip': 0}>"
+    )
+    async for item in paginator:
+        if item.id == 7:
+            break
+    assert "yielded=7" in repr(paginator)
+    assert "'at': {'page': 1}, 'skip': 2}" in repr(paginator)
+    await paginator.aclose()
