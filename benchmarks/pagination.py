@@ -11,9 +11,11 @@ several rounds:
 * an ``await`` of 20 ms per page (a database write, say).
 
 Wall time and the client process's CPU time (``time.process_time``; the server's is not
-counted) are reported. ``ideal`` is the best any prefetch could do from the measured
-no-prefetch time: the walk cannot be faster than its waits alone or its work alone,
-``no_prefetch / max(pages * latency, no_prefetch - pages * latency)``.
+counted) are reported. ``ideal`` is the best any prefetch could do, from the no-prefetch
+run: its time splits into the client being busy (its CPU time plus the consumer's blocking
+or awaited work) and waiting for the server (latency plus the server's own time, in series);
+overlapped perfectly, a walk still takes the longer of the two:
+``no_prefetch / max(busy, no_prefetch - busy)``. ``server wait`` is that second part per page.
 
     python benchmarks/pagination.py [--quick]
 """
@@ -117,36 +119,38 @@ def _summary(runs: list[tuple[float, float]], records: int) -> dict[str, Any]:
 
 
 async def measure(info: Any, rounds: int, latency: float) -> dict[str, Any]:
+    # consumer -> (the walk, the consumer's work per page that is not client CPU time)
     consumers: dict[str, tuple[Callable[[Paginator[Any]], Awaitable[int]], float]] = {
         "bare loop": (bare, 0.0),
         "1 ms sync work per page": (sync_per_page, 0.001),
-        f"{RECORD_WORK_S * 1e6:.0f} us sync work per record": (
-            sync_per_record,
-            RECORD_WORK_S * PER_PAGE,
-        ),
+        f"{RECORD_WORK_S * 1e6:.0f} us sync work per record": (sync_per_record, 0.0),
         f"awaits {latency * 1000:.0f} ms per page": (awaits_per_page(latency), latency),
     }
     figures: dict[str, Any] = {}
-    for name, (consume, work_per_page) in consumers.items():
+    await walk(info, True, bare)  # warm up (imports, first records, the server's caches)
+    for name, (consume, idle_work_per_page) in consumers.items():
         runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
         counts: dict[bool, int] = {}
-        for _ in range(rounds):
-            for prefetch in (True, False):
+        for round_ in range(rounds):
+            for prefetch in (True, False) if round_ % 2 else (False, True):
                 wall, cpu, counts[prefetch] = await walk(info, prefetch, consume)
                 runs[prefetch].append((wall, cpu))
         assert counts[True] == counts[False], counts
         records = counts[True]
         on, off = _summary(runs[True], records), _summary(runs[False], records)
-        waits = -(-records // PER_PAGE) * latency
-        ideal = off["median_s"] / max(waits, off["median_s"] - waits)
+        pages = -(-records // PER_PAGE)
+        busy = off["cpu_median_s"] + pages * idle_work_per_page
+        server_wait = max(off["median_s"] - busy, 1e-9)
         figures[name] = {
-            "consumer_work_per_page_s": work_per_page,
+            "consumer_work_per_page_s": idle_work_per_page,
+            "server_wait_per_page_ms": server_wait / pages * 1000,
+            "client_busy_per_page_ms": busy / pages * 1000,
             "records": records,
             "prefetch": on,
             "no_prefetch": off,
             "speedup": off["median_s"] / on["median_s"],
             "cpu_ratio": on["cpu_median_s"] / off["cpu_median_s"],
-            "ideal_speedup": ideal,
+            "ideal_speedup": off["median_s"] / max(busy, server_wait),
         }
     return figures
 
@@ -185,6 +189,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f["no_prefetch"]["records_per_s"],
             f["speedup"],
             f["ideal_speedup"],
+            f["server_wait_per_page_ms"],
+            f["client_busy_per_page_ms"],
             f["prefetch"]["cpu_us_per_record"],
             f["no_prefetch"]["cpu_us_per_record"],
         ]
@@ -199,6 +205,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "no prefetch rec/s",
                 "speedup",
                 "ideal",
+                "server wait ms/page",
+                "client busy ms/page",
                 "CPU us/rec, prefetch",
                 "CPU us/rec, none",
             ],
