@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 from toggl_async import InvalidCursorError, Paginator
-from toggl_async.pagination import Page, PageSource
+from toggl_async.pagination import Page, PageSource, PaginationError
 
 
 @attrs.frozen
@@ -258,3 +258,23 @@ async def test_repr_shows_position() -> None:
     assert "yielded=7" in repr(paginator)
     assert "'at': {'page': 1}, 'skip': 2}" in repr(paginator)
     await paginator.aclose()
+
+
+class StuckSource(FakeSource):
+    """Claims a next page every time but always sends the first one."""
+
+    async def fetch(self, at: dict[str, Any]) -> Page[Item]:
+        page = await super().fetch({"page": 0})
+        self.fetched[-1] = at["page"]
+        return Page(page.items, {"page": at["page"] + 1})
+
+
+async def test_any_source_repeating_the_previous_page_is_refused() -> None:
+    source = StuckSource(total=100, size=5)
+    seen: list[int] = []
+    with pytest.raises(PaginationError, match="fake listing at page=1") as info:
+        async for item in Paginator(source):
+            seen.append(item.id)
+    assert info.value.position == {"page": 1}
+    assert seen == [1, 2, 3, 4, 5]
+    assert source.fetched[:2] == [0, 1] and len(source.fetched) <= 3

@@ -8,7 +8,7 @@ works, and cancelling that prefetch when the caller stops early.
 
 The prefetch overlaps for real: a page arrives *raw* (:class:`RawPage`: where the next page
 is, read from the body or headers, with the records not yet built), the next page's request
-is started and given one turn of the event loop to go on the wire, and only then is the
+is started and given a few turns of the event loop to go on the wire, and only then is the
 current page decoded and handed out. So the server works on page n+1 while the caller's
 code (even synchronous code) works on page n. A page that does not advance (the server
 ignored the position) is refused with :class:`PaginationError` instead of looping.
@@ -343,9 +343,7 @@ class PageSource(Generic[T]):
         page = await self.fetch(at)
         items = page.items
         ids = frozenset(getattr(item, "id", None) for item in items)
-        return RawPage(
-            page.next, len(items), lambda: items, ids=None if None in ids else ids, url=self.kind
-        )
+        return RawPage(page.next, len(items), lambda: items, ids=None if None in ids else ids)
 
     def resume(self, at: Json, items: Sequence[T], consumed: int) -> tuple[Json, int]:
         return at, consumed
@@ -589,7 +587,7 @@ class Paginator(Generic[T]):
             while self._pending is not None:
                 raw = await self._pending
                 self._pending = None
-                _check_advances(raw, at, previous)
+                _check_advances(raw, at, previous, source.kind)
                 previous = raw.ids
                 nxt = raw.next
                 room = self._room()
@@ -612,12 +610,14 @@ class Paginator(Generic[T]):
                 await _discard(pending)
 
 
-def _check_advances(raw: RawPage[Any], at: Json, previous: frozenset[Any] | None) -> None:
+def _check_advances(
+    raw: RawPage[Any], at: Json, previous: frozenset[Any] | None, kind: str
+) -> None:
     """Refuse a page whose ids were all on the previous page: the position was ignored."""
     ids = raw.ids
     if not ids or previous is None or not ids <= previous:
         return
-    where = f"{raw.method} {raw.url}".strip()
+    where = f"{raw.method} {raw.url}".strip() or f"the {kind} listing"
     position = ", ".join(f"{key}={value}" for key, value in at.items())
     raise PaginationError(
         f"{where} at {position} returned only records of the previous page (the server "
