@@ -273,8 +273,9 @@ async def test_any_source_repeating_the_previous_page_is_refused() -> None:
     source = StuckSource(total=100, size=5)
     seen: list[int] = []
     with pytest.raises(PaginationError, match="fake listing at page=1") as info:
-        async for item in Paginator(source):
-            seen.append(item.id)
+        async with asyncio.timeout(10):  # a deadline: the failure mode is an endless walk
+            async for item in Paginator(source):
+                seen.append(item.id)
     assert info.value.position == {"page": 1}
     assert seen == [1, 2, 3, 4, 5]
     assert source.fetched[:2] == [0, 1] and len(source.fetched) <= 3
