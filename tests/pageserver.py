@@ -23,6 +23,8 @@ WID = 77
 KEYSET = "/api/v9/me/projects/paginated"
 OFFSET = "/api/v9/me/tasks"
 NUMBERED = f"/api/v9/workspaces/{WID}/projects"
+TAGS = f"/api/v9/workspaces/{WID}/tags"
+ENVELOPE = f"/api/v9/workspaces/{WID}/tasks"
 HEADER = f"/reports/api/v3/workspace/{WID}/search/time_entries"
 
 
@@ -72,6 +74,17 @@ class PageServer:
         ids = self._page(NUMBERED, page - 1)
         return web.json_response([{"id": i, "workspace_id": WID, "name": f"p{i}"} for i in ids])
 
+    async def _tags(self, request: web.Request) -> web.Response:
+        page = int(request.query.get("page") or 1)
+        ids = self._page(TAGS, page - 1)
+        return web.json_response([{"id": i, "workspace_id": WID, "name": f"t{i}"} for i in ids])
+
+    async def _envelope(self, request: web.Request) -> web.Response:
+        page = int(request.query.get("page") or 1)
+        ids = self._page(ENVELOPE, page - 1)
+        data = [{"id": i, "workspace_id": WID, "name": f"t{i}"} for i in ids]
+        return web.json_response({"data": data, "total_count": self.total})
+
     async def _header(self, request: web.Request) -> web.Response:
         body = json.loads(await request.read())
         row = int(body.get("first_row_number") or 1)
@@ -93,6 +106,8 @@ class PageServer:
             app.router.add_get(KEYSET, self._keyset)
             app.router.add_get(OFFSET, self._offset)
             app.router.add_get(NUMBERED, self._numbered)
+            app.router.add_get(TAGS, self._tags)
+            app.router.add_get(ENVELOPE, self._envelope)
             app.router.add_post(HEADER, self._header)
             run = web.AppRunner(app)
             await run.setup()

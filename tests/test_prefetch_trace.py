@@ -21,7 +21,7 @@ import pytest
 from toggl_async import DecodeError, Paginator, RetryPolicy, TogglClient
 from toggl_async.pagination import PaginationError
 
-from .pageserver import HEADER, KEYSET, NUMBERED, OFFSET, WID, PageServer
+from .pageserver import ENVELOPE, HEADER, KEYSET, NUMBERED, OFFSET, TAGS, WID, PageServer
 
 PER_PAGE = 5
 TOTAL = 4 * PER_PAGE + 2  # five pages, the last one short
@@ -31,6 +31,8 @@ LISTINGS: dict[str, tuple[str, Listing]] = {
     "keyset": (KEYSET, lambda t: t.me.iter_projects(per_page=PER_PAGE)),
     "offset": (OFFSET, lambda t: t.me.iter_tasks(per_page=PER_PAGE)),
     "numbered": (NUMBERED, lambda t: t.projects.iter(WID, per_page=PER_PAGE)),
+    "numbered tags": (TAGS, lambda t: t.tags.iter(WID, per_page=PER_PAGE)),
+    "enveloped": (ENVELOPE, lambda t: t.tasks.iter(WID, per_page=PER_PAGE)),
     "header": (
         HEADER,
         lambda t: t.reports.iter_time_entries(
