@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 from aioresponses import aioresponses
 
-from toggl_async import DecodeError, PaginationError, RetryPolicy, TogglClient
+from toggl_async import (
+    DecodeError,
+    InvalidCursorError,
+    PaginationError,
+    RetryPolicy,
+    TogglClient,
+)
 from toggl_async.resources.reports import windows
 
 from .helpers import REPORTS, TOKEN
@@ -191,3 +197,26 @@ async def test_a_search_page_of_an_unexpected_shape_is_a_decode_error(
         m.post(SEARCH, body=body)
         with pytest.raises(DecodeError, match="unexpected shape"):
             await toggl.reports.iter_time_entries(WID, **YEAR).collect()
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        {"window": 0, "row": None, "span": ["2024-02-01", "2025-02-01"]},
+        {"window": 0, "row": None, "span": ["2024-03-01", "2024-02-01"]},
+        {"window": 0, "row": None, "span": ["March", "2024-04-01"]},
+        {"window": 0, "row": None, "span": "2024-03-01"},
+        {"window": 0, "row": None, "rest": [["2024-03-01", "2024-13-01"]]},
+        {"window": 0, "row": None, "rest": "soon"},
+    ],
+)
+async def test_a_cursor_naming_days_outside_its_window_is_refused(
+    toggl: TogglClient, at: dict[str, Any]
+) -> None:
+    cursor = toggl.reports.iter_time_entries(WID, **YEAR).cursor
+    cursor["at"] = at
+    with aioresponses() as m:
+        m.post(SEARCH, body="[]", repeat=True)
+        with pytest.raises(InvalidCursorError, match="names no range"):
+            await toggl.reports.iter_time_entries(WID, **YEAR, cursor=cursor).collect()
+        assert not m.requests  # refused before anything was sent

@@ -125,6 +125,7 @@ class ReportsSearch(Strategy):
 
     def params(self, at: dict[str, Any]) -> dict[str, Any]:
         start, end = self._span(at)
+        self._rest(at)  # a cursor's queued ranges are checked before anything is sent
         return {
             "start_date": start,
             "end_date": end,
@@ -156,7 +157,10 @@ class ReportsSearch(Strategy):
             return {**place, **following}
         if rest:  # the answered range is done: now the days the server left out
             span, *later = rest
-            return {"window": window, "span": span, "rest": later, **self.rows.first()}
+            piece: dict[str, Any] = {"window": window, "span": span}
+            if later:
+                piece["rest"] = later
+            return {**piece, **self.rows.first()}
         if window + 1 < len(self.windows):
             return {"window": window + 1, **self.rows.first()}
         return None
@@ -171,15 +175,28 @@ class ReportsSearch(Strategy):
         """The range this position searches: its window, or a part the server left out."""
         window = self.windows[self._window(at)]
         span = at.get("span", window)
-        if not _is_span(span) or not window[0] <= span[0] <= span[1] <= window[1]:
+        if not self._inside(span, window):
             raise InvalidCursorError(f"this cursor names no range of this search: {at!r}")
         return span[0], span[1]
 
     def _rest(self, at: dict[str, Any]) -> list[list[str]]:
+        window = self.windows[self._window(at)]
         rest = at.get("rest", [])
-        if not isinstance(rest, list) or not all(_is_span(span) for span in rest):
+        if not isinstance(rest, list) or not all(self._inside(span, window) for span in rest):
             raise InvalidCursorError(f"this cursor names no range of this search: {at!r}")
         return [list(span) for span in rest]
+
+    @staticmethod
+    def _inside(span: Any, window: tuple[str, str]) -> bool:
+        """Whether ``span`` is a pair of ISO dates, in order, within ``window``."""
+        if not isinstance(span, list | tuple) or len(span) != 2:
+            return False
+        try:
+            first, last = (date.fromisoformat(day) for day in span)
+        except (TypeError, ValueError):
+            return False
+        low, high = date.fromisoformat(window[0]), date.fromisoformat(window[1])
+        return low <= first <= last <= high
 
     def _window(self, at: dict[str, Any]) -> int:
         index = at.get("window")
@@ -202,14 +219,6 @@ def _row_position(at: dict[str, Any]) -> dict[str, Any]:
 def _where(at: dict[str, Any]) -> dict[str, Any]:
     """The range part of a position (``span``/``rest``, when the server shortened one)."""
     return {k: at[k] for k in ("span", "rest") if k in at}
-
-
-def _is_span(value: Any) -> bool:
-    return (
-        isinstance(value, list | tuple)
-        and len(value) == 2
-        and all(isinstance(day, str) for day in value)
-    )
 
 
 def _missing(asked: tuple[str, str], response: Response, at: dict[str, Any]) -> list[list[str]]:
