@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -88,19 +88,46 @@ async def test_resume_from_a_saved_cursor(toggl_sandbox: Sandbox, stop_after: in
     assert taken + rest == expected
 
 
-async def test_early_break_cancels_the_in_flight_page(toggl_sandbox: Sandbox) -> None:
-    toggl_sandbox.latency = 0.2
-    async with connect(toggl_sandbox) as toggl:
+async def _until(condition: Callable[[], bool], what: str) -> None:
+    """Poll (the sandbox counts; nothing signals) with a deadline that fails the test."""
+    try:
+        async with asyncio.timeout(5):
+            while not condition():  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+    except TimeoutError:
+        pytest.fail(f"not within 5 s: {what}")
+
+
+async def _stall_the_next_page(sb: Sandbox, path: str) -> None:
+    """Hold requests 0.3 s; once the first one has arrived, make the next request to
+    ``path`` (the prefetched second page) stall for a minute (until the sandbox stops)."""
+    sb.latency = 0.3
+    sb.faults.timeout_seconds = 60
+    before = sb.request_count
+    await _until(lambda: sb.request_count > before, "the first page was requested")
+    sb.faults.add("timeout", path=path)
+    sb.latency = 0.0
+
+
+@pytest.mark.parametrize("how", ["aclose", "drop"])
+async def test_early_break_cancels_the_in_flight_page(toggl_sandbox: Sandbox, how: str) -> None:
+    path = "/api/v9/me/projects/paginated"
+    async with connect(toggl_sandbox, max_concurrency=1) as toggl:
+        arming = asyncio.create_task(_stall_the_next_page(toggl_sandbox, path))
         paginator = toggl.me.iter_projects(per_page=50)
         async for _ in paginator:
             break
-        before = toggl_sandbox.request_count
-        await paginator.aclose()
-        toggl_sandbox.latency = 0.0
-        # The client is immediately usable and no request was left holding a slot.
+        await arming
+        stalled = ("timeout", "GET", path)
+        await _until(lambda: stalled in toggl_sandbox.faults.injected, "page 2 reached the server")
+        if how == "aclose":
+            await paginator.aclose()
+        else:
+            del paginator  # the iteration is closed by the loop, as Python drops it
+        # One slot (max_concurrency=1), held by the stalled page for a minute unless its
+        # request was cancelled: only then can this call run.
         me = await asyncio.wait_for(toggl.me.get(), timeout=5)
-    assert me.id
-    assert toggl_sandbox.request_count >= before
+    assert me.id == toggl_sandbox.account.me["id"]
 
 
 async def test_cancellation_releases_every_slot(toggl_sandbox: Sandbox) -> None:

@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 from toggl_async import InvalidCursorError, Paginator
-from toggl_async.pagination import Page, PageSource
+from toggl_async.pagination import Page, PageSource, PaginationError
 
 
 @attrs.frozen
@@ -145,11 +145,31 @@ async def test_next_page_is_prefetched_while_the_caller_works() -> None:
 
 async def test_prefetch_can_be_disabled() -> None:
     source = FakeSource(total=20, size=5, delay=0.0)
+    ids = []
     async for item in Paginator(source, prefetch=False):
+        ids.append(item.id)
         if item.id == 1:
             await asyncio.sleep(0.01)
-            assert source.fetched == [0]
-            break
+            assert source.fetched == [0]  # nothing ahead while the caller works
+    assert ids == list(range(1, 21))  # yet every page is fetched when asked for
+    assert source.fetched == [0, 1, 2, 3]
+    pages = [len(page) async for page in Paginator(FakeSource(20, 5), prefetch=False).pages()]
+    assert pages == [5, 5, 5, 5]
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+async def test_a_limit_on_a_page_boundary_fetches_no_page_too_many(prefetch: bool) -> None:
+    source = FakeSource(total=100, size=5)
+    ids = [i.id async for i in Paginator(source, limit=10, prefetch=prefetch)]
+    assert ids == list(range(1, 11)) and source.fetched == [0, 1]
+    source = FakeSource(total=100, size=5)
+    pages = [len(p) async for p in Paginator(source, limit=10, prefetch=prefetch).pages()]
+    assert pages == [5, 5] and source.fetched == [0, 1]
+    # Resumed mid-page: the limit ends where that page ends.
+    source = FakeSource(total=100, size=5)
+    cursor = {"v": 1, "kind": "fake", "query": {"size": 5}, "at": {"page": 1}, "skip": 3}
+    ids = [i.id async for i in Paginator(source, cursor=cursor, limit=2, prefetch=prefetch)]
+    assert ids == [9, 10] and source.fetched == [1]
 
 
 async def test_breaking_out_cancels_the_prefetched_request() -> None:
@@ -226,5 +246,36 @@ def test_bad_limit(limit: Any) -> None:
         Paginator(FakeSource(total=3, size=5), limit=limit)
 
 
-def test_repr_shows_position() -> None:
-    assert "fake" in repr(Paginator(FakeSource(total=3, size=5)))
+async def test_repr_shows_position() -> None:
+    paginator = Paginator(FakeSource(total=13, size=5))
+    assert repr(paginator) == (
+        "<Paginator fake yielded=0 cursor={'v': 1, 'kind': 'fake', 'query': {'size': 5}, "
+        "'at': {'page': 0}, 'skip': 0}>"
+    )
+    async for item in paginator:
+        if item.id == 7:
+            break
+    assert "yielded=7" in repr(paginator)
+    assert "'at': {'page': 1}, 'skip': 2}" in repr(paginator)
+    await paginator.aclose()
+
+
+class StuckSource(FakeSource):
+    """Claims a next page every time but always sends the first one."""
+
+    async def fetch(self, at: dict[str, Any]) -> Page[Item]:
+        page = await super().fetch({"page": 0})
+        self.fetched[-1] = at["page"]
+        return Page(page.items, {"page": at["page"] + 1})
+
+
+async def test_any_source_repeating_the_previous_page_is_refused() -> None:
+    source = StuckSource(total=100, size=5)
+    seen: list[int] = []
+    with pytest.raises(PaginationError, match="fake listing at page=1") as info:
+        async with asyncio.timeout(10):  # a deadline: the failure mode is an endless walk
+            async for item in Paginator(source):
+                seen.append(item.id)
+    assert info.value.position == {"page": 1}
+    assert seen == [1, 2, 3, 4, 5]
+    assert source.fetched[:2] == [0, 1] and len(source.fetched) <= 3

@@ -389,11 +389,13 @@ async def test_resume_inside_a_grouped_row(toggl_sandbox: Sandbox, wid: int) -> 
         sizes: dict[int | None, int] = {}
         for e in every:
             sizes[e.row_number] = sizes.get(e.row_number, 0) + 1
-        # The second entry of a row of three or more, on the second page or later.
+        # The second entry of a row of three or more, on the second page or later, in a
+        # row that does not start its page (10 rows a page): the mid-row branch of resume.
         k = next(
             i
             for i, e in enumerate(every)
             if (e.row_number or 0) > 10
+            and (e.row_number or 0) % 10 != 1
             and sizes[e.row_number] >= 3
             and i
             and every[i - 1].row_number == e.row_number

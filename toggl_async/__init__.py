@@ -27,7 +27,7 @@ from .errors import (
     UnprocessableError,
 )
 from .limits import Quota
-from .pagination import Paginator
+from .pagination import PaginationError, Paginator
 from .retry import RetryPolicy
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "InsecureURLWarning",
     "InvalidCursorError",
     "NotFoundError",
+    "PaginationError",
     "Paginator",
     "PaymentRequiredError",
     "Quota",

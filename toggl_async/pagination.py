@@ -6,6 +6,13 @@ turn a response into records. The paginator adds what every endpoint shares: rec
 one or page by page, ``limit=``, a resumable ``cursor``, one page prefetched while the caller
 works, and cancelling that prefetch when the caller stops early.
 
+The prefetch overlaps for real: a page arrives *raw* (:class:`RawPage`: where the next page
+is, read from the body or headers, with the records not yet built), the next page's request
+is started and given a few turns of the event loop to go on the wire, and only then is the
+current page decoded and handed out. So the server works on page n+1 while the caller's
+code (even synchronous code) works on page n. A page that does not advance (the server
+ignored the position) is refused with :class:`PaginationError` instead of looping.
+
 A cursor is a small JSON-serialisable dict. It names the scheme and the query it belongs to,
 the page to fetch (``at``) and how many of that page's records were already yielded
 (``skip``), so resuming continues right after the last record handed out, mid-page included.
@@ -33,7 +40,9 @@ __all__ = [
     "Offset",
     "Page",
     "PageSource",
+    "PaginationError",
     "Paginator",
+    "RawPage",
     "RequestSource",
     "Strategy",
 ]
@@ -42,6 +51,31 @@ T = TypeVar("T")
 Json = dict[str, Any]
 Cursor = dict[str, Any]
 CURSOR_VERSION = 1
+_SEND_TURNS = 3
+"""Loop turns a prefetch gets to put its request on the wire before the current page is
+decoded: aiohttp writes a GET to a pooled connection in one, a POST's body in the second
+(both pinned by tests/test_prefetch_trace.py); one spare. A new connection only starts
+connecting in that time (waiting for a handshake would stall the caller for a round trip)."""
+
+
+class PaginationError(DecodeError):
+    """The server sent a page that does not move the listing on (it ignored the position).
+
+    Following it would loop for ever and burn the API quota, so the walk stops. ``position``
+    is the position asked for. A :class:`DecodeError`, as is any page the client cannot read.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        body: bytes = b"",
+        position: Json | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url, body=body)
+        self.position = position
 
 
 @attrs.frozen
@@ -50,6 +84,24 @@ class Page(Generic[T]):
 
     items: Sequence[T]
     next: Json | None
+
+
+@attrs.frozen
+class RawPage(Generic[T]):
+    """A page as it arrived, before its records are built (which is the costly part).
+
+    ``next`` and ``size`` (how many records ``decode()`` gives) are read from the raw body
+    and headers, so the next request can be on the wire while this page is decoded.
+    ``ids`` (None: unknown) lets the paginator refuse a page that repeats the previous one;
+    ``method``/``url`` name the request in errors.
+    """
+
+    next: Json | None
+    size: int
+    decode: Callable[[], Sequence[T]]
+    ids: frozenset[Any] | None = None
+    method: str = ""
+    url: str = ""
 
 
 class Strategy:
@@ -99,7 +151,19 @@ class Keyset(Strategy):
     def next(self, at: Json, raw: list[Any], response: Response) -> Json | None:
         if len(raw) < self.per_page:
             return None
-        return {"start": _id_of(raw[-1]) + 1}
+        start = _id_of(raw[-1]) + 1
+        current = at.get("start")
+        if isinstance(current, int) and start <= current:
+            raise PaginationError(
+                f"{response.method} {response.url} at {self.start_param}={current} returned "
+                f"a page ending at id {start - 1}, which does not move past it (the server "
+                "ignored the position); refusing to loop",
+                method=response.method,
+                url=response.url,
+                body=response.body,
+                position=dict(at),
+            )
+        return {"start": start}
 
     def resume(self, at: Json, items: Sequence[Any], consumed: int) -> tuple[Json, int]:
         if consumed == 0:
@@ -201,12 +265,13 @@ class HeaderCursor(Strategy):
         row = _header_int(value)
         current = at.get("row")
         if row is None or row < 1 or (isinstance(current, int) and row <= current):
-            raise DecodeError(
+            raise PaginationError(
                 f"{response.method} {response.url} sent {self.header}: {value!r}, which does "
                 f"not move past row {current or 1}; refusing to loop",
                 method=response.method,
                 url=response.url,
                 body=response.body,
+                position=dict(at),
             )
         position: Json = {"row": row}
         for header, key in self.keep:
@@ -249,6 +314,17 @@ def _id_of(raw: Any) -> int:
     return value
 
 
+def _raw_ids(raw: list[Any]) -> frozenset[Any] | None:
+    """The ``id`` of every raw item, or None if any has none (then nothing is compared)."""
+    ids = set()
+    for item in raw:
+        value = item.get("id") if isinstance(item, dict) else None
+        if value is None or not isinstance(value, int | str):
+            return None
+        ids.add(value)
+    return frozenset(ids)
+
+
 class PageSource(Generic[T]):
     """Fetches one page of records at a position. Subclass, or use :class:`RequestSource`."""
 
@@ -260,6 +336,14 @@ class PageSource(Generic[T]):
 
     async def fetch(self, at: Json) -> Page[T]:
         raise NotImplementedError
+
+    async def load(self, at: Json) -> RawPage[T]:
+        """The page at ``at``, records not built yet. Override to defer decoding (the
+        default fetches a decoded page, so its next request cannot overlap the decoding)."""
+        page = await self.fetch(at)
+        items = page.items
+        ids = frozenset(getattr(item, "id", None) for item in items)
+        return RawPage(page.next, len(items), lambda: items, ids=None if None in ids else ids)
 
     def resume(self, at: Json, items: Sequence[T], consumed: int) -> tuple[Json, int]:
         return at, consumed
@@ -291,10 +375,15 @@ class RequestSource(PageSource[T]):
         return self.strategy.first()
 
     async def fetch(self, at: Json) -> Page[T]:
+        raw = await self.load(at)
+        return Page(raw.decode(), raw.next)
+
+    async def load(self, at: Json) -> RawPage[T]:
         response = await self._send(self.strategy.params(at))
         payload = response.json()
         try:
             raw = self.strategy.unwrap(payload)
+            nxt = self.strategy.next(at, raw, response)
         except TypeError as exc:
             raise DecodeError(
                 f"{response.method} {response.url} returned a page of an unexpected shape: {exc}",
@@ -302,9 +391,20 @@ class RequestSource(PageSource[T]):
                 url=response.url,
                 body=response.body,
             ) from None
-        nxt = self.strategy.next(at, raw, response)
-        items = structure(raw, list[self._into], method=response.method, url=response.url)  # type: ignore[name-defined]
-        return Page(items, nxt)
+        into = list[self._into]  # type: ignore[name-defined]
+
+        def decode() -> Sequence[T]:
+            items: Sequence[T] = structure(raw, into, method=response.method, url=response.url)
+            return items
+
+        return RawPage(
+            nxt,
+            len(raw),
+            decode,
+            ids=_raw_ids(raw),
+            method=response.method,
+            url=response.url,
+        )
 
     def resume(self, at: Json, items: Sequence[T], consumed: int) -> tuple[Json, int]:
         return self.strategy.resume(at, items, consumed)
@@ -337,7 +437,7 @@ class Paginator(Generic[T]):
         self._prefetch = prefetch
         self._yielded = 0
         self._started = False
-        self._pending: asyncio.Future[Page[T]] | None = None
+        self._pending: asyncio.Future[RawPage[T]] | None = None
         self._active: weakref.ref[AsyncGenerator[Any, None]] | None = None
         self._mid: tuple[Json, Page[T], int] | None = None
         """(page position, page, records of it handed out): where record-by-record iteration
@@ -465,7 +565,12 @@ class Paginator(Generic[T]):
                     return
 
     async def _walk(self) -> AsyncGenerator[tuple[Json, Page[T], int], None]:
-        """Pages in order with the index to start at; keeps one fetch ahead."""
+        """Pages in order with the index to start at; keeps one request ahead.
+
+        Each page arrives raw; the next request is started and given a few turns of the
+        loop (``_SEND_TURNS``) to be written before this page is decoded and handed out, so
+        the server works on it while the caller works on this page.
+        """
         if self._started:
             raise RuntimeError(
                 "this Paginator is already being iterated; create a new one "
@@ -475,26 +580,52 @@ class Paginator(Generic[T]):
         if self._at is None or self._room() == 0:
             return
         at, skip = self._at, self._skip
-        self._pending = asyncio.ensure_future(self._source.fetch(at))
+        source = self._source
+        self._pending = asyncio.ensure_future(source.load(at))
+        previous: frozenset[Any] | None = None
         try:
             while self._pending is not None:
-                page = await self._pending
+                raw = await self._pending
                 self._pending = None
-                nxt = page.next
+                _check_advances(raw, at, previous, source.kind)
+                previous = raw.ids
+                nxt = raw.next
                 room = self._room()
-                wanted = room is None or room > len(page.items) - skip
+                wanted = room is None or room > raw.size - skip
                 if nxt is not None and self._prefetch and wanted:
-                    self._pending = asyncio.ensure_future(self._source.fetch(nxt))
-                yield at, page, skip
+                    ahead = self._pending = asyncio.ensure_future(source.load(nxt))
+                    for _ in range(_SEND_TURNS):  # its request goes out before we decode
+                        if ahead.done():
+                            break
+                        await asyncio.sleep(0)
+                yield at, Page(raw.decode(), nxt), skip
                 if nxt is None:
                     return
                 at, skip = nxt, 0
                 if self._pending is None:
-                    self._pending = asyncio.ensure_future(self._source.fetch(at))
+                    self._pending = asyncio.ensure_future(source.load(at))
         finally:
             pending, self._pending = self._pending, None
             if pending is not None:
                 await _discard(pending)
+
+
+def _check_advances(
+    raw: RawPage[Any], at: Json, previous: frozenset[Any] | None, kind: str
+) -> None:
+    """Refuse a page whose ids were all on the previous page: the position was ignored."""
+    ids = raw.ids
+    if not ids or previous is None or not ids <= previous:
+        return
+    where = f"{raw.method} {raw.url}".strip() or f"the {kind} listing"
+    position = ", ".join(f"{key}={value}" for key, value in at.items())
+    raise PaginationError(
+        f"{where} at {position} returned only records of the previous page (the server "
+        "ignored the position); refusing to loop",
+        method=raw.method,
+        url=raw.url,
+        position=dict(at),
+    )
 
 
 async def _discard(pending: asyncio.Future[Any]) -> None:

@@ -12,7 +12,7 @@ import attrs
 from .._params import check_id, check_positive
 from ..auth import Api
 from ..errors import InvalidCursorError
-from ..pagination import Cursor, HeaderCursor, Paginator, Strategy
+from ..pagination import Cursor, HeaderCursor, PaginationError, Paginator, Strategy
 from ..records import ReportTimeEntry, ReportTotals, SummaryReport
 from ..transport import Response
 from ._base import Resource
@@ -42,16 +42,17 @@ def _as_date(name: str, value: date | str) -> date:
 
 
 def windows(start: date, end: date, max_days: int = MAX_RANGE_DAYS) -> list[tuple[str, str]]:
-    """``[start, end]`` (inclusive) cut into consecutive windows of at most ``max_days``."""
+    """``[start, end]`` (inclusive) cut into consecutive windows of at most ``max_days``.
+
+    Never steps past ``end``, so ranges ending at ``date.max`` cannot overflow.
+    """
     out = []
-    while start <= end:
-        # Day counts, not date arithmetic: a window near date.max must not overflow.
-        last = start + timedelta(days=min(max_days - 1, (end - start).days))
+    while True:
+        last = end if (end - start).days < max_days else start + timedelta(days=max_days - 1)
         out.append((start.isoformat(), last.isoformat()))
         if last == end:
-            break
+            return out
         start = last + timedelta(days=1)
-    return out
 
 
 def _ids(name: str, values: Iterable[int | None] | None, *, nullable: bool) -> list[Any] | None:
@@ -107,6 +108,10 @@ class ReportsSearch(Strategy):
     ``first_id`` was reported to make the live API return nothing. A position is the window
     (its index; the whole range is part of the cursor's identity) plus the row to start at;
     a cursor taken inside a grouped row also says how many of its entries were yielded.
+
+    Toggl may answer a shorter range than asked and say so in ``X-Range-Start``/
+    ``X-Range-End``: the days it left out are queued in the position (``rest``) and searched
+    as their own ``span`` once the answered range is done, so no entry is lost or repeated.
     """
 
     kind: ClassVar[str] = "reports-search"
@@ -119,7 +124,8 @@ class ReportsSearch(Strategy):
         return {"window": 0, **self.rows.first()}
 
     def params(self, at: dict[str, Any]) -> dict[str, Any]:
-        start, end = self.windows[self._window(at)]
+        start, end = self._span(at)
+        self._rest(at)  # a cursor's queued ranges are checked before anything is sent
         return {
             "start_date": start,
             "end_date": end,
@@ -141,9 +147,20 @@ class ReportsSearch(Strategy):
 
     def next(self, at: dict[str, Any], raw: list[Any], response: Response) -> dict[str, Any] | None:
         window = self._window(at)
+        rest = self._rest(at)
+        rest[:0] = [span for span in _missing(self._span(at), response, at) if span not in rest]
+        place: dict[str, Any] = {"window": window, **_where(at)}
+        if rest:
+            place["rest"] = rest
         following = self.rows.next(_row_position(at), raw, response)
         if following is not None:
-            return {"window": window, **following}
+            return {**place, **following}
+        if rest:  # the answered range is done: now the days the server left out
+            span, *later = rest
+            piece: dict[str, Any] = {"window": window, "span": span}
+            if later:
+                piece["rest"] = later
+            return {**piece, **self.rows.first()}
         if window + 1 < len(self.windows):
             return {"window": window + 1, **self.rows.first()}
         return None
@@ -152,7 +169,34 @@ class ReportsSearch(Strategy):
         self, at: dict[str, Any], items: Sequence[Any], consumed: int
     ) -> tuple[dict[str, Any], int]:
         position, skip = self.rows.resume(_row_position(at), items, consumed)
-        return {"window": self._window(at), **position}, skip
+        return {"window": self._window(at), **_where(at), **position}, skip
+
+    def _span(self, at: dict[str, Any]) -> tuple[str, str]:
+        """The range this position searches: its window, or a part the server left out."""
+        window = self.windows[self._window(at)]
+        span = at.get("span", window)
+        if not self._inside(span, window):
+            raise InvalidCursorError(f"this cursor names no range of this search: {at!r}")
+        return span[0], span[1]
+
+    def _rest(self, at: dict[str, Any]) -> list[list[str]]:
+        window = self.windows[self._window(at)]
+        rest = at.get("rest", [])
+        if not isinstance(rest, list) or not all(self._inside(span, window) for span in rest):
+            raise InvalidCursorError(f"this cursor names no range of this search: {at!r}")
+        return [list(span) for span in rest]
+
+    @staticmethod
+    def _inside(span: Any, window: tuple[str, str]) -> bool:
+        """Whether ``span`` is a pair of ISO dates, in order, within ``window``."""
+        if not isinstance(span, list | tuple) or len(span) != 2:
+            return False
+        try:
+            first, last = (date.fromisoformat(day) for day in span)
+        except (TypeError, ValueError):
+            return False
+        low, high = date.fromisoformat(window[0]), date.fromisoformat(window[1])
+        return low <= first <= last <= high
 
     def _window(self, at: dict[str, Any]) -> int:
         index = at.get("window")
@@ -165,8 +209,59 @@ class ReportsSearch(Strategy):
         return index
 
 
+_PLACE = ("window", "span", "rest")
+
+
 def _row_position(at: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in at.items() if k != "window"}
+    return {k: v for k, v in at.items() if k not in _PLACE}
+
+
+def _where(at: dict[str, Any]) -> dict[str, Any]:
+    """The range part of a position (``span``/``rest``, when the server shortened one)."""
+    return {k: at[k] for k in ("span", "rest") if k in at}
+
+
+def _missing(asked: tuple[str, str], response: Response, at: dict[str, Any]) -> list[list[str]]:
+    """The days of ``asked`` outside the range the server says it searched (X-Range-*).
+
+    Every page says it (a cursor may resume mid-range); the caller keeps each day once. A
+    range wider than asked would bring in other windows' entries: refused.
+    """
+    first, last = date.fromisoformat(asked[0]), date.fromisoformat(asked[1])
+    start = _range_header(response, "X-Range-Start", at) or first
+    end = _range_header(response, "X-Range-End", at) or last
+    if start < first or end > last or start > end:
+        raise PaginationError(
+            f"{response.method} {response.url} searched {start}..{end} (X-Range-Start/End) "
+            f"when asked for {first}..{last}; refusing entries outside the range asked for",
+            method=response.method,
+            url=response.url,
+            body=response.body,
+            position=dict(at),
+        )
+    out = []
+    if start > first:
+        out.append([first.isoformat(), (start - timedelta(days=1)).isoformat()])
+    if end < last:
+        out.append([(end + timedelta(days=1)).isoformat(), last.isoformat()])
+    return out
+
+
+def _range_header(response: Response, name: str, at: dict[str, Any]) -> date | None:
+    value = response.headers.get(name)
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise PaginationError(
+            f"{response.method} {response.url} sent {name}: {value!r}, not a date; cannot "
+            "tell which days it searched",
+            method=response.method,
+            url=response.url,
+            body=response.body,
+            position=dict(at),
+        ) from None
 
 
 class ReportsResource(Resource):
