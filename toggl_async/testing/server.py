@@ -28,6 +28,7 @@ from aiohttp import web
 from ._entries import EntryRoutes
 from ._focus import FocusRoutes
 from ._http import JSON_TYPE, RAW_BODY, ApiError, Context, Credentials, Limits, error, raw
+from ._paths import BadIds
 from ._reports import ReportRoutes
 from ._track_me import MeRoutes
 from ._track_ws import WorkspaceRoutes
@@ -125,6 +126,7 @@ class Sandbox:
         self._jitter_rng = random.Random(self.account.seed)
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+        self._bad_ids = BadIds(())
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -222,6 +224,7 @@ class Sandbox:
         app.add_routes(workspace.routes(TRACK_PREFIX))
         app.add_routes(ReportRoutes(self._ctx).routes(REPORTS_PREFIX))
         app.add_routes(FocusRoutes(self._ctx).routes(FOCUS_PREFIX))
+        self._bad_ids = BadIds(resource.canonical for resource in app.router.resources())
         app.router.add_route("*", "/{tail:.*}", self._not_found, name=_NOT_FOUND_ROUTE)
         return app
 
@@ -277,28 +280,43 @@ class Sandbox:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _dispatch(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Route-level checks in the order Toggl applies them: route, auth, quota, handler."""
+        """Checks in the order Toggl applies them: auth, route (a malformed id is 400, an
+        unknown route 404), quota, handler. Real Toggl answers 403 to a request without
+        credentials before it looks at the route; unknown routes cost no quota (assumed)."""
         path = request.path
-        if request.match_info.route.name == _NOT_FOUND_ROUTE:
-            return error(404, "Not Found")
         if path.startswith(FOCUS_PREFIX + "/"):
             if not self._focus_authorized(request):
                 return error(401, "Unauthorized")
-            return await self._call(handler, request)
+            return self._unrouted(request) or await self._call(handler, request)
         credential = self._credential(request)
         if credential is None:
             return error(403, "Incorrect username and/or password")
-        quota = self.faults.charge(self._quota_key(credential, request))
+        unrouted = self._unrouted(request)
+        if unrouted is not None:
+            return unrouted
+        key, user_bucket = self._quota_key(credential, request)
+        quota = self.faults.charge(key, user_bucket=user_bucket)
         if quota is not None and quota.exceeded:
             response: web.StreamResponse = error(402, _quota_message(quota.resets_in))
         else:
             response = await self._call(handler, request)
-        # A 402 from a handler means "paid feature": no quota headers, so clients can tell it
-        # apart from quota exhaustion (Toggl's documented heuristic).
-        if quota is not None and (quota.exceeded or response.status != 402):
+        # A 402 from a handler means "paid feature": by default it carries no quota headers;
+        # ``Faults(quota_headers_on_402=True)`` sends them (with requests left) as Toggl may.
+        if quota is not None and (
+            quota.exceeded or response.status != 402 or self.faults.quota_headers_on_402
+        ):
             response.headers["X-Toggl-Quota-Remaining"] = str(quota.remaining)
             response.headers["X-Toggl-Quota-Resets-In"] = str(quota.resets_in)
         return response
+
+    def _unrouted(self, request: web.Request) -> web.StreamResponse | None:
+        """400 for a malformed id in a known route, 404 for an unknown route, else None."""
+        if request.match_info.route.name != _NOT_FOUND_ROUTE:
+            return None
+        bad = self._bad_ids.find(request.path)
+        if bad is not None:
+            return error(400, f"Invalid or missing {bad}")
+        return error(404, "Not Found")
 
     async def _call(self, handler: Handler, request: web.Request) -> web.StreamResponse:
         try:
@@ -338,14 +356,16 @@ class Sandbox:
             value.strip(), self.credentials.focus_api_key
         )
 
-    def _quota_key(self, credential: str, request: web.Request) -> Hashable:
-        """Quota bucket: per credential, or per credential and organization if configured."""
+    def _quota_key(self, credential: str, request: web.Request) -> tuple[Hashable, bool]:
+        """Quota bucket (per credential, or per credential and organization) and whether it
+        is the user's own ``/me`` bucket (requests that target no workspace)."""
         request[_CREDENTIAL] = credential
-        if not self.faults.quota_per_organization:
-            return credential
         wid = request.match_info.get("wid")
         ws = self.account.index().workspaces.get(int(wid)) if wid else None
-        return (credential, None if ws is None else ws["organization_id"])
+        organization = None if ws is None else ws["organization_id"]
+        if not self.faults.quota_per_organization:
+            return credential, False  # one window: the organization limit applies
+        return (credential, organization), organization is None
 
     def _quota_view(self, request: web.Request) -> list[JSONDict]:
         """``GET /me/quota``: the ``/me`` bucket (organization null) and each organization."""
@@ -354,7 +374,8 @@ class Sandbox:
         orgs: list[int | None] = [None, *(o["id"] for o in self.account.organizations)]
         for org in orgs:
             key = (credential, org) if self.faults.quota_per_organization else credential
-            status = self.faults.peek(key)
+            user_bucket = org is None and self.faults.quota_per_organization
+            status = self.faults.peek(key, user_bucket=user_bucket)
             if status is None:
                 status = QuotaStatus(0, 0, 0, False)
             out.append(
