@@ -133,6 +133,10 @@ class ReportRoutes:
             raise ApiError(400, "end_date must not be earlier than start_date")
         limit = self.ctx.limits.reports_max_range_days
         if (last - first).days + 1 > limit:
+            if self.ctx.limits.reports_long_range == "shorten":
+                # Assumed: Toggl keeps the start and cuts the end ("Actual start/end date
+                # used for query" in the headers); the client must notice and continue.
+                return first, first + timedelta(days=limit - 1)
             raise ApiError(
                 400,
                 f"The date range may span at most {limit} days; "
@@ -266,6 +270,10 @@ class ReportRoutes:
         if number is not None:
             if number < 1:
                 raise ApiError(400, "Invalid 'first_row_number' value")
+            if _optional(body, "first_id", int) is not None:
+                # Reported (third-party, live API): first_id together with first_row_number
+                # returns no rows. Mirrored so a client that sends both fails its tests.
+                return len(rows)
             return number - 1
         first_id = _optional(body, "first_id", int)
         stamp = _optional(body, "first_timestamp", int)

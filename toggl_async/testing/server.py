@@ -100,10 +100,16 @@ class Sandbox:
         port: int = 0,
         reports_max_page_size: int = 50,
         reports_max_range_days: int = 366,
+        reports_long_range: str = "reject",
         me_time_entries_max_days: int = 90,
         me_time_entries_limit: int = 1000,
+        null_optional: bool = False,
         max_recorded: int = 100_000,
     ) -> None:
+        if reports_long_range not in ("reject", "shorten"):
+            raise ValueError(
+                f"reports_long_range must be 'reject' or 'shorten', got {reports_long_range!r}"
+            )
         self.account = account if account is not None else Account.generate()
         self.credentials = Credentials(api_token, email, password, focus_api_key)
         self.faults = faults if faults is not None else Faults()
@@ -117,8 +123,10 @@ class Sandbox:
         limits = Limits(
             reports_max_page_size=reports_max_page_size,
             reports_max_range_days=reports_max_range_days,
+            reports_long_range=reports_long_range,
             me_time_entries_max_days=me_time_entries_max_days,
             me_time_entries_limit=me_time_entries_limit,
+            null_optional=null_optional,
         )
         self._ctx = Context(self.account, limits, self.credentials)
         self._ctx.quota_view = self._quota_view
