@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,8 +27,10 @@ from toggl_async import (
     TogglClient,
     TogglError,
 )
-from toggl_async.testing import Faults, Sandbox
+from toggl_async.testing import Account, Faults, Sandbox
+from toggl_async.testing._nulls import NULLABLE
 
+DATA = Path(__file__).parent / "data"
 FAST = RetryPolicy(backoff_base=0.0, rate_limit_fallback=0.0, max_attempts=4)
 NEVER = RetryPolicy.never()
 
@@ -371,3 +377,143 @@ async def test_client_report_pages_never_send_first_id(toggl_sandbox: Sandbox) -
     bodies = [json.loads(r.body or b"{}") for r in sb.requests if "search" in r.path]
     assert any("first_row_number" in b for b in bodies)
     assert not any("first_id" in b for b in bodies)
+
+
+# -- item 1: the nulls Toggl sends, and the messiest account ------------------------------------
+
+
+async def test_recorded_nulls_single_project_and_workspace(toggl_sandbox: Sandbox) -> None:
+    sb = toggl_sandbox
+    wid = ws_of(sb, premium=True)
+    async with connect(sb) as toggl:
+        listed = [p async for p in toggl.projects.iter(wid)]
+        tracked = next(p for p in listed if p.actual_seconds)
+        assert tracked.actual_hours is not None
+        # Some untracked projects list nulls, others 0 (both recorded).
+        assert any(p.actual_seconds is None for p in listed)
+        one = await toggl.projects.get(wid, tracked.id)
+        assert (one.actual_hours, one.actual_seconds) == (None, None)
+        renamed = await toggl.projects.update(wid, tracked.id, name="Renamed by the test")
+        assert (renamed.actual_hours, renamed.actual_seconds) == (None, None)
+        relisted = {p.id: p for p in [p async for p in toggl.projects.iter(wid)]}
+        assert relisted[tracked.id].actual_seconds == tracked.actual_seconds  # lists keep it
+        workspace = await toggl.workspaces.get(wid)
+        assert workspace.last_modified is None
+        listed_ws = {w.id: w for w in await toggl.me.workspaces()}
+        assert listed_ws[wid].last_modified is not None
+
+
+def _spec_nullable(name: str, model: str) -> set[str]:
+    spec = json.loads((DATA / "openapi" / name).read_text(encoding="utf-8"))
+    props = spec["definitions"][model]["properties"]
+    return {field for field, schema in props.items() if schema.get("x-nullable")}
+
+
+def test_messy_mode_covers_every_field_the_specification_marks_nullable() -> None:
+    track = "toggl-track-api-v9.swagger.json"
+    models = "github_com_toggl_toggl_api_internal_models."
+    assert _spec_nullable(track, models + "Project") <= NULLABLE["project"]
+    assert _spec_nullable(track, models + "TimeEntry") <= NULLABLE["time_entry"]
+    assert _spec_nullable(track, "models.Task") <= NULLABLE["task"]
+    assert _spec_nullable("toggl-reports-v3.swagger.json", "models.Task") <= NULLABLE["task"]
+
+
+async def test_client_reads_the_messiest_account(toggl_sandbox_factory: Any) -> None:
+    """``null_optional=True``: every nullable field null in every answer; every listing the
+    client has still decodes, and the nulls arrive as None (nothing invented, nothing lost)."""
+    sb: Sandbox = await toggl_sandbox_factory(null_optional=True)
+    wid = ws_of(sb, premium=True)
+    last = sb.now().date()
+    async with connect(sb) as toggl, asyncio.timeout(60):
+        me = await toggl.me.get(with_related_data=True)
+        projects = [p async for p in toggl.me.iter_projects()]
+        ws_projects = [p async for p in toggl.projects.iter(wid)]
+        tasks = [t async for t in toggl.me.iter_tasks()] + await toggl.me.tasks(meta=True)
+        ws_tasks = [t async for t in toggl.tasks.iter(wid)]
+        entries = await toggl.time_entries.list()
+        current = await toggl.time_entries.current()
+        one = await toggl.time_entries.get(entries[-1].id, meta=True)
+        clients = await toggl.me.clients() + await toggl.clients.list(wid)
+        tags = await toggl.me.tags() + [t async for t in toggl.tags.iter(wid)]
+        workspaces = await toggl.me.workspaces() + [await toggl.workspaces.get(wid)]
+        rows = [r async for r in toggl.reports.iter_time_entries(
+            wid, start_date=last - timedelta(days=200), end_date=last)]  # fmt: skip
+        await toggl.me.organizations()
+        await toggl.me.projects(include_archived=True)
+    assert me.country_id is None and me.openid_email is None
+    assert len(projects) == len([p for p in sb.account.projects if not p["server_deleted_at"]])
+    for project in projects + ws_projects:
+        assert project.billable is None and project.client_id is None
+        assert project.actual_seconds is None and project.currency is None
+    assert tasks and ws_tasks and all(t.user_id is None for t in tasks + ws_tasks)
+    assert entries and all(e.project_id is None and e.description is None for e in entries)
+    assert all(e.tags is None and e.tag_ids is None for e in entries)
+    assert current is not None and current.is_running and current.stop is None
+    assert one.project_id is None and one.task_id is None
+    assert clients and all(c.notes is None for c in clients)
+    assert tags and workspaces and all(w.last_modified is None for w in workspaces)
+    assert rows and all(r.project_id is None and r.task_id is None for r in rows)
+    stopped = [e for e in entries if e.id != current.id]
+    assert stopped and all(e.stop is not None for e in stopped)  # stop is never nulled
+
+
+# -- issue 10 item 21: the banner counts what an export sees; --plan / --sandbox-plan ------------
+
+CLI = (sys.executable, "-m", "toggl_async.cli")
+BANNER = re.compile(r"Account\s+(\d+) workspaces, (\d+) projects, (\d+) time entries")
+
+
+def _cli_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("TOGGL_")}
+
+
+async def test_sandbox_banner_counts_match_what_the_client_lists() -> None:
+    process = await asyncio.create_subprocess_exec(
+        *CLI, "sandbox", "--port", "0", "--size", "small", "--plan", "free",
+        stdout=asyncio.subprocess.PIPE, env=_cli_env(),
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        async with asyncio.timeout(60):
+            while not lines or not lines[-1].startswith("Press Ctrl+C"):
+                lines.append((await process.stdout.readline()).decode())
+                assert lines[-1], "the sandbox exited before printing its banner"
+        text = "".join(lines)
+        base = re.search(r"listening on (\S+)", text)
+        counts = BANNER.search(text)
+        assert base is not None and counts is not None and "plan=free" in text
+        workspaces, projects, entries = (int(n) for n in counts.groups())
+        url = base.group(1)
+        async with TogglClient(
+            api_token="sandbox-token",
+            track_base_url=url + "/api/v9",
+            reports_base_url=url + "/reports/api/v3",
+            retry=NEVER,
+        ) as toggl:
+            quota = {b.organization_id: b.total for b in await toggl.me.quota()}
+            listed = await toggl.me.workspaces()
+            seen = 0
+            for ws in listed:
+                seen += len([p async for p in toggl.projects.iter(ws.id)])
+    finally:
+        process.terminate()
+        async with asyncio.timeout(30):
+            await process.wait()
+    assert (workspaces, projects) == (len(listed), seen)
+    assert entries == len(Account.preset("small", seed=1).time_entries)
+    assert set(quota.values()) == {30}  # the Free plan: 30 for /me and for each organization
+
+
+async def test_export_sandbox_plan_free_runs_out_of_quota(tmp_path: Path) -> None:
+    """``export --sandbox --sandbox-plan free``: the small account needs more than 30 requests
+    in its first organization, so ``--no-wait`` stops with the quota exit code (4)."""
+    process = await asyncio.create_subprocess_exec(
+        *CLI, "export", str(tmp_path / "out"), "--sandbox", "--sandbox-size", "small",
+        "--sandbox-plan", "free", "--no-wait", "-q",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_cli_env(),
+    )  # fmt: skip
+    async with asyncio.timeout(120):
+        _, err = await process.communicate()
+    assert process.returncode == 4, err.decode()
+    assert "quota" in err.decode()

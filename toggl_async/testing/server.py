@@ -28,12 +28,13 @@ from aiohttp import web
 from ._entries import EntryRoutes
 from ._focus import FocusRoutes
 from ._http import JSON_TYPE, RAW_BODY, ApiError, Context, Credentials, Limits, error, raw
+from ._nulls import kind_of, null_optional
 from ._paths import BadIds
 from ._reports import ReportRoutes
 from ._track_me import MeRoutes
 from ._track_ws import WorkspaceRoutes
-from ._util import JSONDict, dumps
-from .data import PRESETS, Account
+from ._util import JSONDict, dumps, loads
+from .data import PRESETS, Account, is_deleted
 from .faults import FaultHit, Faults, QuotaStatus
 
 __all__ = ["RequestRecord", "Sandbox", "serve"]
@@ -328,7 +329,10 @@ class Sandbox:
 
     async def _call(self, handler: Handler, request: web.Request) -> web.StreamResponse:
         try:
-            return await handler(request)
+            response = await handler(request)
+            if self._ctx.limits.null_optional:
+                return self._messy(request, response)
+            return response
         except ApiError as exc:
             return error(exc.status, exc.message)
         except web.HTTPException as exc:
@@ -337,6 +341,19 @@ class Sandbox:
             log.exception("sandbox handler failed for %s %s", request.method, request.path)
             self.errors.append(exc)
             return error(500, "Internal Server Error")
+
+    @staticmethod
+    def _messy(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        """``null_optional``: null every nullable field of a successful JSON answer."""
+        kind = kind_of(request.path)
+        body = response.body if isinstance(response, web.Response) else None
+        if kind is None or response.status != 200 or not isinstance(body, bytes) or not body:
+            return response
+        messy = raw(dumps(null_optional(loads(body), kind)), response.status)
+        for name, value in response.headers.items():
+            if name.lower() not in ("content-length", "content-type"):
+                messy.headers[name] = value
+        return messy
 
     # -- credentials and quota ---------------------------------------------------------------------
 
@@ -464,15 +481,25 @@ def serve(
     now: datetime | None = None,
     reports_max_page_size: int = 50,
     reports_max_range_days: int = 366,
+    reports_long_range: str = "reject",
     me_time_entries_max_days: int = 90,
     me_time_entries_limit: int = 1000,
+    null_optional: bool = False,
+    plan: str = "unlimited",
+    quota_window: float = 3600.0,
 ) -> None:
     """Run a sandbox in the foreground until interrupted (``toggl-async sandbox``).
 
-    ``size`` is one of the :data:`~toggl_async.testing.data.PRESETS` names.
+    ``size`` is one of the :data:`~toggl_async.testing.data.PRESETS` names, ``plan`` one of
+    :data:`~toggl_async.testing.faults.PLANS` (the hourly quota, per ``quota_window``).
     """
     if size not in PRESETS:
         raise ValueError(f"unknown size {size!r}; choose from {', '.join(PRESETS)}")
+    if faults is None:
+        faults = Faults(plan=plan, quota_window=quota_window)
+    else:
+        faults.plan = plan
+        faults.quota_window = quota_window
     account = Account.preset(size, seed=seed, now=now)
     sandbox = Sandbox(
         account,
@@ -487,11 +514,14 @@ def serve(
         port=port,
         reports_max_page_size=reports_max_page_size,
         reports_max_range_days=reports_max_range_days,
+        reports_long_range=reports_long_range,
         me_time_entries_max_days=me_time_entries_max_days,
         me_time_entries_limit=me_time_entries_limit,
+        null_optional=null_optional,
     )
+    label = f"seed={seed} size={size} plan={plan}"
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_forever(sandbox, f"seed={seed} size={size}"))
+        asyncio.run(_serve_forever(sandbox, label))
 
 
 async def _serve_forever(sandbox: Sandbox, label: str) -> None:
@@ -504,8 +534,13 @@ async def _serve_forever(sandbox: Sandbox, label: str) -> None:
 
 
 def _banner(sandbox: Sandbox, label: str) -> str:
+    """What to point a client at, and what an export of the account will find: deleted
+    projects (kept for ``since`` queries) are not counted; time entries are the live ones,
+    the running entry included (exports write it too)."""
     account = sandbox.account
     creds = sandbox.credentials
+    workspaces = [ws for ws in account.workspaces if not is_deleted(ws)]
+    projects = [p for p in account.projects if not is_deleted(p)]
     return "\n".join(
         [
             f"Toggl sandbox listening on {sandbox.base_url}  ({label})",
@@ -515,9 +550,9 @@ def _banner(sandbox: Sandbox, label: str) -> str:
             f"  API token  {creds.api_token}   (Basic auth '<token>:api_token')",
             f"  Login      {creds.email} / {creds.password}",
             f"  Focus key  {creds.focus_api_key}   (Bearer)",
-            f"  Account    {len(account.workspaces)} workspaces, {len(account.projects)} projects, "
+            f"  Account    {len(workspaces)} workspaces, {len(projects)} projects, "
             f"{len(account.time_entries)} time entries; workspace ids "
-            + ", ".join(str(ws["id"]) for ws in account.workspaces),
+            + ", ".join(str(ws["id"]) for ws in workspaces),
             "Press Ctrl+C to stop.",
         ]
     )
