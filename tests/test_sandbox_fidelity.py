@@ -28,7 +28,6 @@ from toggl_async import (
     TogglError,
 )
 from toggl_async.testing import Account, Faults, Sandbox
-from toggl_async.testing._nulls import NULLABLE
 
 DATA = Path(__file__).parent / "data"
 FAST = RetryPolicy(backoff_base=0.0, rate_limit_fallback=0.0, max_attempts=4)
@@ -410,6 +409,8 @@ def _spec_nullable(name: str, model: str) -> set[str]:
 
 
 def test_messy_mode_covers_every_field_the_specification_marks_nullable() -> None:
+    from toggl_async.testing._nulls import NULLABLE
+
     track = "toggl-track-api-v9.swagger.json"
     models = "github_com_toggl_toggl_api_internal_models."
     assert _spec_nullable(track, models + "Project") <= NULLABLE["project"]

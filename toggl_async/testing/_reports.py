@@ -1,4 +1,14 @@
-"""Reports v3: detailed search (header cursor), its totals, and the summary report."""
+"""Reports v3: detailed search (header cursor), its totals, and the summary report.
+
+Fidelity notes. Pages hold at most ``reports_max_page_size`` rows (50): that cap is what the
+recordings show as the default page size; whether Toggl caps a larger ``page_size`` at 50 is
+UNVERIFIED. A range longer than ``reports_max_range_days`` (366) is refused with a 400 the
+sandbox made up, or with ``reports_long_range="shorten"`` cut to that many days from
+``start_date`` and reported in ``X-Range-Start``/``X-Range-End`` (Toggl documents those
+headers as "actual start/end date used for query"; which end it cuts is assumed).
+``first_id`` sent with ``first_row_number`` returns no rows: reported for the live API by a
+third-party client, mirrored so a client that sends both fails its tests.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
 """The sandbox: a realistic Toggl Track / Reports / Focus server on localhost (aiohttp.web).
 
 Every request passes one middleware that records it, adds latency, injects scheduled or
-random faults, checks credentials (403 for Track/Reports, 401 for Focus), counts the hourly
-quota and stamps the ``X-Toggl-Quota-*`` headers. Handlers live in the ``_track_me``,
-``_track_ws``, ``_entries``, ``_reports`` and ``_focus`` modules and only see a
-:class:`~toggl_async.testing._http.Context`.
+random faults, checks credentials (403 for Track/Reports, 401 for Focus) before it looks at
+the route (as Toggl does: an unknown path without credentials is 403, a malformed id 400),
+counts the hourly quota and stamps the ``X-Toggl-Quota-*`` headers, and in
+``null_optional`` mode nulls every nullable field of the answer (``_nulls``). Handlers live
+in the ``_track_me``, ``_track_ws``, ``_entries``, ``_reports`` and ``_focus`` modules and only
+see a :class:`~toggl_async.testing._http.Context`.
 """
 
 from __future__ import annotations
