@@ -27,6 +27,7 @@ from toggl_async import (
     TogglClient,
     TogglError,
 )
+from toggl_async.export import export_account
 from toggl_async.testing import Account, Faults, Sandbox
 
 DATA = Path(__file__).parent / "data"
@@ -159,7 +160,7 @@ async def test_free_plan_has_separate_user_and_organization_buckets(
         for _ in range(30):
             await toggl.me.logged()
         user = toggl.quotas["user"]
-        assert user.remaining == 0 and 3590 < user.resets_in <= 3600
+        assert user.remaining == 0 and 3500 < user.resets_in <= 3600
         with pytest.raises(QuotaExceededError) as spent:
             await toggl.me.get()
         assert spent.value.status == 402 and spent.value.resets_in is not None
@@ -188,14 +189,14 @@ async def test_paid_plans_raise_the_organization_quota_only(
 async def test_short_window_resets_and_a_patient_client_waits(
     toggl_sandbox_factory: Any,
 ) -> None:
-    """The Free preset with a 2-second window: spend it, then a waiting client gets through."""
-    sb: Sandbox = await toggl_sandbox_factory(faults=Faults(plan="free", quota_window=2.0))
+    """The Free preset with a 4-second window: spend it, then a waiting client gets through."""
+    sb: Sandbox = await toggl_sandbox_factory(faults=Faults(plan="free", quota_window=4.0))
     async with connect(sb, retry=NEVER) as toggl:
         async with asyncio.timeout(30):
             with pytest.raises(QuotaExceededError) as spent:
                 while True:  # 30 requests, or more if a window rolls over meanwhile
                     await toggl.me.logged()
-    assert spent.value.resets_in is not None and spent.value.resets_in <= 2
+    assert spent.value.resets_in is not None and spent.value.resets_in <= 4
     patient = RetryPolicy(backoff_base=0.0, wait_for_quota=True, max_quota_wait=10)
     async with connect(sb, retry=patient) as toggl, asyncio.timeout(30):
         assert await toggl.me.logged()
@@ -456,6 +457,20 @@ async def test_client_reads_the_messiest_account(toggl_sandbox_factory: Any) -> 
     assert rows and all(r.project_id is None and r.task_id is None for r in rows)
     stopped = [e for e in entries if e.id != current.id]
     assert stopped and all(e.stop is not None for e in stopped)  # stop is never nulled
+
+
+async def test_export_of_the_messiest_account_keeps_every_entry(
+    toggl_sandbox_factory: Any, tmp_path: Path
+) -> None:
+    sb: Sandbox = await toggl_sandbox_factory(
+        account=Account.preset("tiny", seed=3), null_optional=True
+    )
+    async with connect(sb) as toggl, asyncio.timeout(60):
+        summary = await export_account(toggl, tmp_path / "out")
+    lines = (tmp_path / "out" / "time_entries.jsonl").read_text(encoding="utf-8").splitlines()
+    exported = {json.loads(line)["id"] for line in lines}
+    assert summary.entries == len(exported) == len(sb.account.time_entries)
+    assert exported == set(sb.account.time_entries.ids())
 
 
 # -- issue 10 item 21: the banner counts what an export sees; --plan / --sandbox-plan ------------
