@@ -264,6 +264,19 @@ async def test_unknown_route_without_credentials_is_403_first(
     assert (await call(http, "GET", focus, authorization=None))[0] == 401
 
 
+async def test_malformed_ids_in_reports_and_focus_paths(
+    toggl_sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    sb = toggl_sandbox
+    url = f"{sb.reports_base_url}/workspace/abc/search/time_entries"
+    status, _, body = await call(http, "POST", url, authorization=sb.auth_header(), json={})
+    assert (status, body) == (400, "Invalid or missing workspace_id")
+    focus = f"{sb.focus_base_url}/organizations/x1/workspaces/2/tracking/current"
+    assert (await call(http, "GET", focus, authorization=None))[0] == 401
+    status, _, body = await call(http, "GET", focus, authorization=sb.focus_auth_header())
+    assert (status, body) == (400, "Invalid or missing organization_id")
+
+
 @pytest.mark.parametrize(
     ("path", "name"),
     [
