@@ -211,6 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--seed", type=int, default=1, help="account seed for --sandbox (default %(default)s)"
     )
+    # -- sandbox helper (issue 15): the real plans' hourly quotas for --sandbox -------------
+    export.add_argument(
+        "--sandbox-plan",
+        default="unlimited",
+        choices=("free", "starter", "premium", "unlimited"),
+        help="hourly API quota of the --sandbox account: Toggl's Free 30, Starter 240, "
+        "Premium 600 requests per organization, 30 for /me (default %(default)s)",
+    )
     loudness = export.add_mutually_exclusive_group()
     loudness.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     loudness.add_argument(
@@ -252,6 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="seconds added to every response (default %(default)s)",
+    )
+    sandbox.add_argument(  # sandbox helper (issue 15)
+        "--plan",
+        default="unlimited",
+        choices=("free", "starter", "premium", "unlimited"),
+        help="hourly API quota: Toggl's Free 30, Starter 240, Premium 600 requests per "
+        "organization, 30 for /me (default %(default)s)",
     )
     _cli_webhooks.add_commands(commands)  # webhooks ..., mirror: see _cli_webhooks.py
     return parser
@@ -369,7 +384,11 @@ async def _export_sandbox(args: argparse.Namespace) -> int:
     # same data: an interrupted --sandbox export resumes like a real one.
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     account = Account.preset(args.sandbox_size, seed=args.seed, now=midnight)
-    faults = Faults(random_rate=0.005, random_kinds=("500", "503", "reset", "truncate"))
+    faults = Faults(
+        random_rate=0.005,
+        random_kinds=("500", "503", "reset", "truncate"),
+        plan=args.sandbox_plan,  # sandbox helper (issue 15)
+    )
     async with Sandbox(account, latency=0.02, jitter=0.03, faults=faults) as sandbox:
         if not args.quiet:
             print(
@@ -526,7 +545,14 @@ def _sandbox(args: argparse.Namespace) -> int:
     from .testing import serve
 
     try:
-        serve(args.host, args.port, seed=args.seed, size=args.size, latency=args.latency)
+        serve(
+            args.host,
+            args.port,
+            seed=args.seed,
+            size=args.size,
+            latency=args.latency,
+            plan=args.plan,
+        )
     except OSError as exc:
         return _error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", 1)
     return EXIT_OK

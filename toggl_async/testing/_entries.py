@@ -11,7 +11,7 @@ from aiohttp import web
 from ._http import ApiError, Context, body_json, body_object, empty, ok, q_bool, q_int, raw
 from ._patch import parse_patch, patch_ids
 from ._store import TERow, TimeEntryStore
-from ._util import JSONDict, dumps, parse_date, parse_instant
+from ._util import JSONDict, dumps, go_time_error, parse_date, parse_instant
 from .data import is_deleted
 
 __all__ = ["EntryRoutes"]
@@ -104,8 +104,8 @@ class EntryRoutes:
         if not text:
             return None
         parsed = parse_instant(text)
-        if parsed is None:
-            raise ApiError(400, f"Invalid {name}")
+        if parsed is None:  # YYYY-MM-DD or strict RFC 3339 (seconds and Z/+HH:MM required)
+            raise ApiError(400, f"Invalid {name}: {go_time_error(text)}")
         return parsed
 
     async def current(self, request: web.Request) -> web.Response:
@@ -390,7 +390,7 @@ class EntryRoutes:
         if "start" in body:
             parsed = parse_instant(body["start"])
             if parsed is None or parsed[1]:
-                raise ApiError(400, "Invalid start")
+                raise ApiError(400, f"Invalid start: {go_time_error(body['start'])}")
             start = parsed[0]
         elif creating:
             raise ApiError(400, "Start time is required")
@@ -430,5 +430,5 @@ class EntryRoutes:
             return None
         parsed = parse_instant(body["stop"])
         if parsed is None or parsed[1]:
-            raise ApiError(400, "Invalid stop")
+            raise ApiError(400, f"Invalid stop: {go_time_error(body['stop'])}")
         return parsed[0]

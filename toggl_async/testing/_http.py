@@ -63,8 +63,14 @@ class Limits:
 
     reports_max_page_size: int = 50
     reports_max_range_days: int = 366
+    #: What a longer Reports range gets: ``"reject"`` (400, the sandbox's invention) or
+    #: ``"shorten"`` (cut to ``reports_max_range_days`` from ``start_date`` and reported in
+    #: ``X-Range-Start``/``X-Range-End``, as Toggl documents those headers).
+    reports_long_range: str = "reject"
     me_time_entries_max_days: int = 90
     me_time_entries_limit: int = 1000
+    #: Null every field the specification marks nullable (see ``_nulls``).
+    null_optional: bool = False
 
 
 class Context:

@@ -1,4 +1,14 @@
-"""Reports v3: detailed search (header cursor), its totals, and the summary report."""
+"""Reports v3: detailed search (header cursor), its totals, and the summary report.
+
+Fidelity notes. Pages hold at most ``reports_max_page_size`` rows (50): that cap is what the
+recordings show as the default page size; whether Toggl caps a larger ``page_size`` at 50 is
+UNVERIFIED. A range longer than ``reports_max_range_days`` (366) is refused with a 400 the
+sandbox made up, or with ``reports_long_range="shorten"`` cut to that many days from
+``start_date`` and reported in ``X-Range-Start``/``X-Range-End`` (Toggl documents those
+headers as "actual start/end date used for query"; which end it cuts is assumed).
+``first_id`` sent with ``first_row_number`` returns no rows: reported for the live API by a
+third-party client, mirrored so a client that sends both fails its tests.
+"""
 
 from __future__ import annotations
 
@@ -133,6 +143,10 @@ class ReportRoutes:
             raise ApiError(400, "end_date must not be earlier than start_date")
         limit = self.ctx.limits.reports_max_range_days
         if (last - first).days + 1 > limit:
+            if self.ctx.limits.reports_long_range == "shorten":
+                # Assumed: Toggl keeps the start and cuts the end ("Actual start/end date
+                # used for query" in the headers); the client must notice and continue.
+                return first, first + timedelta(days=limit - 1)
             raise ApiError(
                 400,
                 f"The date range may span at most {limit} days; "
@@ -266,6 +280,10 @@ class ReportRoutes:
         if number is not None:
             if number < 1:
                 raise ApiError(400, "Invalid 'first_row_number' value")
+            if _optional(body, "first_id", int) is not None:
+                # Reported (third-party, live API): first_id together with first_row_number
+                # returns no rows. Mirrored so a client that sends both fails its tests.
+                return len(rows)
             return number - 1
         first_id = _optional(body, "first_id", int)
         stamp = _optional(body, "first_timestamp", int)

@@ -37,6 +37,12 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _without_actuals(project: JSONDict) -> JSONDict:
+    """Recorded: a single project (GET, PUT) has ``actual_hours``/``actual_seconds`` null,
+    even when the lists show the tracked time."""
+    return {**project, "actual_hours": None, "actual_seconds": None}
+
+
 class WorkspaceRoutes:
     """Handlers for ``/api/v9/workspaces/{wid}/...`` except time entries."""
 
@@ -95,7 +101,8 @@ class WorkspaceRoutes:
     # -- workspace ----------------------------------------------------------------------------
 
     async def get_workspace(self, request: web.Request) -> web.Response:
-        return ok(self.ctx.workspace(request))
+        """Recorded: a single workspace has ``last_modified: null`` (lists carry a date)."""
+        return ok({**self.ctx.workspace(request), "last_modified": None})
 
     async def users(self, request: web.Request) -> web.Response:
         ws = self.ctx.workspace(request)
@@ -179,7 +186,7 @@ class WorkspaceRoutes:
 
     async def get_project(self, request: web.Request) -> web.Response:
         ws = self.ctx.workspace(request)
-        return ok(self._project(request, ws))
+        return ok(_without_actuals(self._project(request, ws)))
 
     async def create_project(self, request: web.Request) -> web.Response:
         """Create a project; like the real API, ``active`` defaults to false when omitted."""
@@ -196,7 +203,6 @@ class WorkspaceRoutes:
         self.ctx.account.projects.append(project)
         self.ctx.changed()
         created = {k: v for k, v in project.items() if k not in ("created_at", "status")}
-        created.update(actual_hours=None, actual_seconds=None)
         return ok(created)
 
     def _new_project_id(self) -> int:
@@ -228,8 +234,8 @@ class WorkspaceRoutes:
             "template_id": None,
             "recurring_parameters": None,
             "fixed_fee": None,
-            "actual_hours": 0,
-            "actual_seconds": 0,
+            "actual_hours": None,  # recorded: null until Toggl has counted the project
+            "actual_seconds": None,
             "start_date": iso_utc(now)[:10],
             "status": "archived",
             "wid": ws["id"],
@@ -269,6 +275,8 @@ class WorkspaceRoutes:
         changes.update(self._project_premium(ws, body))
         changes.update(self._project_dates(body))
         project.update(changes)
+        if not project["actual_seconds"]:  # recorded: an untracked project changed through
+            project.update(actual_hours=None, actual_seconds=None)  # the API lists nulls
         project["cid"] = project["client_id"]
         project["status"] = "active" if project["active"] else "archived"
         project["at"] = self._stamp()
@@ -351,7 +359,7 @@ class WorkspaceRoutes:
         body = body_object(request)
         self._apply_project(ws, project, body, premium_colors=True)
         self.ctx.changed()
-        return ok(project)
+        return ok(_without_actuals(project))
 
     async def delete_project(self, request: web.Request) -> web.Response:
         """Delete; ``teDeletionMode=delete`` drops its entries, default unassigns them."""

@@ -7,6 +7,7 @@ formatting bug in the client cannot be mirrored here and pass unnoticed.
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 __all__ = [
     "JSONDict",
     "day_bounds",
+    "go_time_error",
     "dumps",
     "iso_local",
     "iso_micro_z",
@@ -24,6 +26,7 @@ __all__ = [
     "loads",
     "parse_date",
     "parse_instant",
+    "parse_rfc3339",
 ]
 
 JSONDict = dict[str, Any]
@@ -107,20 +110,39 @@ def parse_date(text: object) -> date | None:
         return None
 
 
+#: What Go's ``time.Parse(time.RFC3339, ...)`` accepts (Toggl is written in Go): seconds are
+#: required, fractions optional, and the zone is ``Z`` or ``+HH:MM``/``-HH:MM``. So
+#: ``...T00:00Z``, ``...T00Z``, ``20261101T000000Z`` and ``+0000`` are all refused.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+GO_RFC3339_LAYOUT = "2006-01-02T15:04:05Z07:00"
+
+
+def parse_rfc3339(text: object) -> int | None:
+    """Epoch seconds of a strict RFC 3339 timestamp, or None when it is not one."""
+    if not isinstance(text, str) or _RFC3339.fullmatch(text) is None:
+        return None
+    whole = text[:19] + ("+00:00" if text[-1] == "Z" else text[-6:])  # fractions: floor
+    try:
+        moment = datetime.fromisoformat(whole)
+    except ValueError:  # month 13, hour 25, offset +25:00 ...
+        return None
+    return int(moment.timestamp())
+
+
 def parse_instant(text: object) -> tuple[int, bool] | None:
-    """An RFC 3339 timestamp or a date (midnight UTC) as (epoch seconds, was_date_only)."""
+    """A strict RFC 3339 timestamp or a date (midnight UTC) as (epoch seconds, was_date_only)."""
     day = parse_date(text)
     if day is not None:
         return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()), True
-    if not isinstance(text, str) or "T" not in text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return int(moment.timestamp()), False
+    seconds = parse_rfc3339(text)
+    return None if seconds is None else (seconds, False)
+
+
+def go_time_error(text: object) -> str:
+    """How Go words a refused timestamp (``parsing time "..." as "2006-01-02T15:04:05Z07:00"``)."""
+    return f'parsing time "{text}" as "{GO_RFC3339_LAYOUT}"'
 
 
 def day_bounds(first: date, last: date, zone: tzinfo) -> tuple[int, int]:

@@ -705,6 +705,9 @@ class _Generator:
         """Fill ``actual_seconds``/``actual_hours`` and ``tracked_seconds`` (milliseconds!)."""
         for project in projects:
             seconds = self.tracked_project.get(project["id"], 0)
+            if not seconds and project["id"] % 2:  # recorded: some untracked projects list
+                project["actual_seconds"] = project["actual_hours"] = None  # nulls, not 0
+                continue
             project["actual_seconds"] = seconds
             project["actual_hours"] = seconds // 3600
         for task in tasks:

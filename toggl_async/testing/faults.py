@@ -17,6 +17,8 @@ from typing import Literal, NamedTuple, get_args
 
 __all__ = [
     "FAULT_KINDS",
+    "PLANS",
+    "QuotaPlan",
     "FaultHit",
     "FaultKind",
     "Faults",
@@ -31,6 +33,24 @@ FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
 #: Used for the quota headers when no quota is configured: large enough never to bite.
 UNLIMITED_QUOTA: tuple[int, float] = (1_000_000, 3600.0)
+
+
+class QuotaPlan(NamedTuple):
+    """Requests per window: per user per organization, and per user for ``/me`` requests."""
+
+    organization: int
+    user: int
+
+
+#: Toggl's hourly API quotas by plan (knowledge base "API & Webhook limits", 2025): requests
+#: that target a workspace or organization count against that organization's bucket, ``/me``
+#: requests against the user's own bucket (30 on every plan). ``unlimited`` means no quota.
+PLANS: dict[str, QuotaPlan | None] = {
+    "free": QuotaPlan(organization=30, user=30),
+    "starter": QuotaPlan(organization=240, user=30),
+    "premium": QuotaPlan(organization=600, user=30),
+    "unlimited": None,
+}
 
 
 def _check_kind(kind: str) -> FaultKind:
@@ -79,6 +99,12 @@ class QuotaStatus(NamedTuple):
     exceeded: bool
 
 
+def _check_plan(plan: str | None) -> str | None:
+    if plan is not None and plan not in PLANS:
+        raise ValueError(f"unknown quota plan {plan!r}; expected one of {', '.join(PLANS)}")
+    return plan
+
+
 class _Window:
     __slots__ = ("count", "started")
 
@@ -90,12 +116,20 @@ class _Window:
 class Faults:
     """The sandbox's failure switchboard; change it at any time, also while serving.
 
-    * ``quota=(limit, window_seconds)``: at most ``limit`` Track/Reports requests per
-      credential per window, then 402 with ``X-Toggl-Quota-*`` headers until the window ends.
+    * ``plan="free"|"starter"|"premium"|"unlimited"``: Toggl's real quotas (:data:`PLANS`),
+      one window per credential *and* organization plus one for ``/me`` requests, each
+      ``quota_window`` seconds long (3600, as Toggl; shorten it in tests).
+    * ``quota=(limit, window_seconds)``: a custom quota, at most ``limit`` Track/Reports
+      requests per bucket per window, then 402 with ``X-Toggl-Quota-*`` headers until the
+      window ends. Overrides ``plan``.
     * ``quota_headers``: send the quota headers even without a quota (with a huge limit) so
       clients can always read them.
     * ``quota_per_organization``: one window per credential *and* organization (``/me`` has its
-      own), as Toggl counts; off by default so a test can reason about one counter.
+      own), as Toggl counts. The default (None) means yes with a ``plan`` and no with a custom
+      ``quota`` (one counter a test can reason about).
+    * ``quota_headers_on_402``: paid-feature 402s (e.g. a custom project color on a free
+      workspace) carry the quota headers with requests left, as Toggl may send them on every
+      response; off by default (then only a quota 402 has them).
     * ``random_rate`` / ``random_kinds`` / ``seed``: inject faults at random, reproducibly.
     * ``timeout_seconds``: how long a ``"timeout"`` fault stalls before answering.
 
@@ -112,8 +146,11 @@ class Faults:
         self,
         *,
         quota: tuple[int, float] | None = None,
+        plan: str | None = None,
+        quota_window: float = 3600.0,
         quota_headers: bool = True,
-        quota_per_organization: bool = False,
+        quota_per_organization: bool | None = None,
+        quota_headers_on_402: bool = False,
         random_rate: float = 0.0,
         random_kinds: Sequence[FaultKind] = ("503", "reset", "truncate", "429"),
         seed: int = 7,
@@ -122,7 +159,12 @@ class Faults:
         self.scheduled: list[ScheduledFault] = []
         self.injected: list[tuple[FaultKind, str, str]] = []
         self.quota_headers = quota_headers
-        self.quota_per_organization = quota_per_organization
+        self.quota_headers_on_402 = quota_headers_on_402
+        self._per_organization = quota_per_organization
+        if quota_window <= 0:
+            raise ValueError(f"quota_window must be positive seconds, got {quota_window!r}")
+        self.quota_window = quota_window
+        self._plan = _check_plan(plan)
         self.random_rate = random_rate
         self.random_kinds: tuple[FaultKind, ...] = tuple(_check_kind(k) for k in random_kinds)
         self.timeout_seconds = timeout_seconds
@@ -186,9 +228,34 @@ class Faults:
         """Forget all windows, as if the hour had just rolled over."""
         self._windows.clear()
 
-    def _limits(self) -> tuple[int, float] | None:
+    @property
+    def plan(self) -> str | None:
+        """The plan preset's name (see :data:`PLANS`) or None; setting it restarts windows."""
+        return self._plan
+
+    @plan.setter
+    def plan(self, value: str | None) -> None:
+        self._plan = _check_plan(value)
+        self._windows.clear()
+
+    @property
+    def quota_per_organization(self) -> bool:
+        """Whether each organization (and ``/me``) has its own window."""
+        if self._per_organization is None:
+            return self._quota is None and self._plan is not None
+        return self._per_organization
+
+    @quota_per_organization.setter
+    def quota_per_organization(self, value: bool | None) -> None:
+        self._per_organization = value
+        self._windows.clear()
+
+    def _limits(self, user_bucket: bool) -> tuple[int, float] | None:
         if self._quota is not None:
             return self._quota
+        preset = None if self._plan is None else PLANS[self._plan]
+        if preset is not None:
+            return (preset.user if user_bucket else preset.organization), self.quota_window
         return UNLIMITED_QUOTA if self.quota_headers else None
 
     def _window(self, key: Hashable, now: float, window: float) -> _Window:
@@ -198,9 +265,13 @@ class Faults:
             self._windows[key] = current
         return current
 
-    def charge(self, key: Hashable, now: float | None = None) -> QuotaStatus | None:
-        """Count one request against ``key``'s window; None when quotas are off entirely."""
-        limits = self._limits()
+    def charge(
+        self, key: Hashable, now: float | None = None, *, user_bucket: bool = False
+    ) -> QuotaStatus | None:
+        """Count one request against ``key``'s window; None when quotas are off entirely.
+
+        ``user_bucket`` marks the ``/me`` window (a plan's user limit applies to it)."""
+        limits = self._limits(user_bucket)
         if limits is None:
             return None
         limit, window = limits
@@ -211,9 +282,11 @@ class Faults:
             current.count += 1
         return self._status(current, limit, window, moment, exceeded)
 
-    def peek(self, key: Hashable, now: float | None = None) -> QuotaStatus | None:
+    def peek(
+        self, key: Hashable, now: float | None = None, *, user_bucket: bool = False
+    ) -> QuotaStatus | None:
         """The window for ``key`` without counting a request (for ``GET /me/quota``)."""
-        limits = self._limits()
+        limits = self._limits(user_bucket)
         if limits is None:
             return None
         limit, window = limits

@@ -1,10 +1,12 @@
 """The sandbox: a realistic Toggl Track / Reports / Focus server on localhost (aiohttp.web).
 
 Every request passes one middleware that records it, adds latency, injects scheduled or
-random faults, checks credentials (403 for Track/Reports, 401 for Focus), counts the hourly
-quota and stamps the ``X-Toggl-Quota-*`` headers. Handlers live in the ``_track_me``,
-``_track_ws``, ``_entries``, ``_reports`` and ``_focus`` modules and only see a
-:class:`~toggl_async.testing._http.Context`.
+random faults, checks credentials (403 for Track/Reports, 401 for Focus) before it looks at
+the route (as Toggl does: an unknown path without credentials is 403, a malformed id 400),
+counts the hourly quota and stamps the ``X-Toggl-Quota-*`` headers, and in
+``null_optional`` mode nulls every nullable field of the answer (``_nulls``). Handlers live
+in the ``_track_me``, ``_track_ws``, ``_entries``, ``_reports`` and ``_focus`` modules and only
+see a :class:`~toggl_async.testing._http.Context`.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from aiohttp import web
 from ._entries import EntryRoutes
 from ._focus import FocusRoutes
 from ._http import JSON_TYPE, RAW_BODY, ApiError, Context, Credentials, Limits, error, raw
+from ._nulls import kind_of, null_optional
+from ._paths import BadIds
 from ._reports import ReportRoutes
 from ._track_me import MeRoutes
 from ._track_ws import WorkspaceRoutes
-from ._util import JSONDict, dumps
+from ._util import JSONDict, dumps, loads
 from ._webhooks import WebhookHub
-from .data import PRESETS, Account
+from .data import PRESETS, Account, is_deleted
 from .faults import FaultHit, Faults, QuotaStatus
 
 __all__ = ["RequestRecord", "Sandbox", "serve"]
@@ -102,10 +106,16 @@ class Sandbox:
         port: int = 0,
         reports_max_page_size: int = 50,
         reports_max_range_days: int = 366,
+        reports_long_range: str = "reject",
         me_time_entries_max_days: int = 90,
         me_time_entries_limit: int = 1000,
+        null_optional: bool = False,
         max_recorded: int = 100_000,
     ) -> None:
+        if reports_long_range not in ("reject", "shorten"):
+            raise ValueError(
+                f"reports_long_range must be 'reject' or 'shorten', got {reports_long_range!r}"
+            )
         self.account = account if account is not None else Account.generate()
         self.credentials = Credentials(api_token, email, password, focus_api_key)
         self.faults = faults if faults is not None else Faults()
@@ -119,8 +129,10 @@ class Sandbox:
         limits = Limits(
             reports_max_page_size=reports_max_page_size,
             reports_max_range_days=reports_max_range_days,
+            reports_long_range=reports_long_range,
             me_time_entries_max_days=me_time_entries_max_days,
             me_time_entries_limit=me_time_entries_limit,
+            null_optional=null_optional,
         )
         self._ctx = Context(self.account, limits, self.credentials)
         self._ctx.quota_view = self._quota_view
@@ -131,6 +143,7 @@ class Sandbox:
         self._jitter_rng = random.Random(self.account.seed)
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+        self._bad_ids = BadIds(())
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -234,6 +247,7 @@ class Sandbox:
         app.add_routes(ReportRoutes(self._ctx).routes(REPORTS_PREFIX))
         app.add_routes(FocusRoutes(self._ctx).routes(FOCUS_PREFIX))
         app.add_routes(self.webhooks.routes(WEBHOOKS_PREFIX))
+        self._bad_ids = BadIds(resource.canonical for resource in app.router.resources())
         app.router.add_route("*", "/{tail:.*}", self._not_found, name=_NOT_FOUND_ROUTE)
         return app
 
@@ -292,34 +306,52 @@ class Sandbox:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _dispatch(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Route-level checks in the order Toggl applies them: route, auth, quota, handler."""
+        """Checks in the order Toggl applies them: auth, route (a malformed id is 400, an
+        unknown route 404), quota, handler. Real Toggl answers 403 to a request without
+        credentials before it looks at the route; unknown routes cost no quota (assumed)."""
         path = request.path
-        if request.match_info.route.name == _NOT_FOUND_ROUTE:
-            return error(404, "Not Found")
         if path.startswith(FOCUS_PREFIX + "/"):
             if not self._focus_authorized(request):
                 return error(401, "Unauthorized")
-            return await self._call(handler, request)
+            return self._unrouted(request) or await self._call(handler, request)
         if path.startswith(WEBHOOKS_PREFIX + "/") and self.webhooks.public(path, WEBHOOKS_PREFIX):
             return await self._call(handler, request)
         credential = self._credential(request)
         if credential is None:
             return error(403, "Incorrect username and/or password")
-        quota = self.faults.charge(self._quota_key(credential, request))
+        unrouted = self._unrouted(request)
+        if unrouted is not None:
+            return unrouted
+        key, user_bucket = self._quota_key(credential, request)
+        quota = self.faults.charge(key, user_bucket=user_bucket)
         if quota is not None and quota.exceeded:
             response: web.StreamResponse = error(402, _quota_message(quota.resets_in))
         else:
             response = await self._call(handler, request)
-        # A 402 from a handler means "paid feature": no quota headers, so clients can tell it
-        # apart from quota exhaustion (Toggl's documented heuristic).
-        if quota is not None and (quota.exceeded or response.status != 402):
+        # A 402 from a handler means "paid feature": by default it carries no quota headers;
+        # ``Faults(quota_headers_on_402=True)`` sends them (with requests left) as Toggl may.
+        if quota is not None and (
+            quota.exceeded or response.status != 402 or self.faults.quota_headers_on_402
+        ):
             response.headers["X-Toggl-Quota-Remaining"] = str(quota.remaining)
             response.headers["X-Toggl-Quota-Resets-In"] = str(quota.resets_in)
         return response
 
+    def _unrouted(self, request: web.Request) -> web.StreamResponse | None:
+        """400 for a malformed id in a known route, 404 for an unknown route, else None."""
+        if request.match_info.route.name != _NOT_FOUND_ROUTE:
+            return None
+        bad = self._bad_ids.find(request.path)
+        if bad is not None:
+            return error(400, f"Invalid or missing {bad}")
+        return error(404, "Not Found")
+
     async def _call(self, handler: Handler, request: web.Request) -> web.StreamResponse:
         try:
-            return await handler(request)
+            response = await handler(request)
+            if self._ctx.limits.null_optional:
+                return self._messy(request, response)
+            return response
         except ApiError as exc:
             return error(exc.status, exc.message)
         except web.HTTPException as exc:
@@ -328,6 +360,19 @@ class Sandbox:
             log.exception("sandbox handler failed for %s %s", request.method, request.path)
             self.errors.append(exc)
             return error(500, "Internal Server Error")
+
+    @staticmethod
+    def _messy(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        """``null_optional``: null every nullable field of a successful JSON answer."""
+        kind = kind_of(request.path)
+        body = response.body if isinstance(response, web.Response) else None
+        if kind is None or response.status != 200 or not isinstance(body, bytes) or not body:
+            return response
+        messy = raw(dumps(null_optional(loads(body), kind)), response.status)
+        for name, value in response.headers.items():
+            if name.lower() not in ("content-length", "content-type"):
+                messy.headers[name] = value
+        return messy
 
     # -- credentials and quota ---------------------------------------------------------------------
 
@@ -355,14 +400,16 @@ class Sandbox:
             value.strip(), self.credentials.focus_api_key
         )
 
-    def _quota_key(self, credential: str, request: web.Request) -> Hashable:
-        """Quota bucket: per credential, or per credential and organization if configured."""
+    def _quota_key(self, credential: str, request: web.Request) -> tuple[Hashable, bool]:
+        """Quota bucket (per credential, or per credential and organization) and whether it
+        is the user's own ``/me`` bucket (requests that target no workspace)."""
         request[_CREDENTIAL] = credential
-        if not self.faults.quota_per_organization:
-            return credential
         wid = request.match_info.get("wid")
         ws = self.account.index().workspaces.get(int(wid)) if wid else None
-        return (credential, None if ws is None else ws["organization_id"])
+        organization = None if ws is None else ws["organization_id"]
+        if not self.faults.quota_per_organization:
+            return credential, False  # one window: the organization limit applies
+        return (credential, organization), organization is None
 
     def _quota_view(self, request: web.Request) -> list[JSONDict]:
         """``GET /me/quota``: the ``/me`` bucket (organization null) and each organization."""
@@ -371,7 +418,8 @@ class Sandbox:
         orgs: list[int | None] = [None, *(o["id"] for o in self.account.organizations)]
         for org in orgs:
             key = (credential, org) if self.faults.quota_per_organization else credential
-            status = self.faults.peek(key)
+            user_bucket = org is None and self.faults.quota_per_organization
+            status = self.faults.peek(key, user_bucket=user_bucket)
             if status is None:
                 status = QuotaStatus(0, 0, 0, False)
             out.append(
@@ -452,15 +500,25 @@ def serve(
     now: datetime | None = None,
     reports_max_page_size: int = 50,
     reports_max_range_days: int = 366,
+    reports_long_range: str = "reject",
     me_time_entries_max_days: int = 90,
     me_time_entries_limit: int = 1000,
+    null_optional: bool = False,
+    plan: str = "unlimited",
+    quota_window: float = 3600.0,
 ) -> None:
     """Run a sandbox in the foreground until interrupted (``toggl-async sandbox``).
 
-    ``size`` is one of the :data:`~toggl_async.testing.data.PRESETS` names.
+    ``size`` is one of the :data:`~toggl_async.testing.data.PRESETS` names, ``plan`` one of
+    :data:`~toggl_async.testing.faults.PLANS` (the hourly quota, per ``quota_window``).
     """
     if size not in PRESETS:
         raise ValueError(f"unknown size {size!r}; choose from {', '.join(PRESETS)}")
+    if faults is None:
+        faults = Faults(plan=plan, quota_window=quota_window)
+    else:
+        faults.plan = plan
+        faults.quota_window = quota_window
     account = Account.preset(size, seed=seed, now=now)
     sandbox = Sandbox(
         account,
@@ -475,11 +533,14 @@ def serve(
         port=port,
         reports_max_page_size=reports_max_page_size,
         reports_max_range_days=reports_max_range_days,
+        reports_long_range=reports_long_range,
         me_time_entries_max_days=me_time_entries_max_days,
         me_time_entries_limit=me_time_entries_limit,
+        null_optional=null_optional,
     )
+    label = f"seed={seed} size={size} plan={plan}"
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_forever(sandbox, f"seed={seed} size={size}"))
+        asyncio.run(_serve_forever(sandbox, label))
 
 
 async def _serve_forever(sandbox: Sandbox, label: str) -> None:
@@ -492,8 +553,13 @@ async def _serve_forever(sandbox: Sandbox, label: str) -> None:
 
 
 def _banner(sandbox: Sandbox, label: str) -> str:
+    """What to point a client at, and what an export of the account will find: deleted
+    projects (kept for ``since`` queries) are not counted; time entries are the live ones,
+    the running entry included (exports write it too)."""
     account = sandbox.account
     creds = sandbox.credentials
+    workspaces = [ws for ws in account.workspaces if not is_deleted(ws)]
+    projects = [p for p in account.projects if not is_deleted(p)]
     return "\n".join(
         [
             f"Toggl sandbox listening on {sandbox.base_url}  ({label})",
@@ -504,9 +570,9 @@ def _banner(sandbox: Sandbox, label: str) -> str:
             f"  API token  {creds.api_token}   (Basic auth '<token>:api_token')",
             f"  Login      {creds.email} / {creds.password}",
             f"  Focus key  {creds.focus_api_key}   (Bearer)",
-            f"  Account    {len(account.workspaces)} workspaces, {len(account.projects)} projects, "
+            f"  Account    {len(workspaces)} workspaces, {len(projects)} projects, "
             f"{len(account.time_entries)} time entries; workspace ids "
-            + ", ".join(str(ws["id"]) for ws in account.workspaces),
+            + ", ".join(str(ws["id"]) for ws in workspaces),
             "Press Ctrl+C to stop.",
         ]
     )
