@@ -92,8 +92,8 @@ class Request:
         self.path = path
         self.params = params
         self.body = body
+        # None means "decide by method"; Reports searches set True (a POST that only reads).
         self.idempotent = idempotent
-        """None means "decide by method"; Reports searches set True (a POST that only reads)."""
 
     @property
     def retry_safe(self) -> bool:
