@@ -39,7 +39,7 @@ from toggl_async import (
     TogglError,
 )
 from toggl_async.auth import Api
-from toggl_async.limits import parse_quota
+from toggl_async.limits import Slots, parse_quota
 from toggl_async.transport import Request
 
 from .helpers import TOKEN, TRACK, sent
@@ -627,3 +627,41 @@ async def test_a_sink_that_cannot_rewind_is_refused_before_sending() -> None:
             with pytest.raises(TypeError, match="seekable"):
                 await toggl._transport.send(request, sink=Pipe())  # type: ignore[arg-type]
             assert not m.requests
+
+
+async def test_a_call_cancelled_while_queued_for_a_slot_does_not_leak_it() -> None:
+    release = asyncio.Event()
+    started = 0
+
+    async def gate(request: web.Request) -> web.Response:
+        nonlocal started
+        started += 1
+        if started == 1:
+            await release.wait()
+        return web.json_response({"id": started})
+
+    async with serve(gate) as base, on(base, max_concurrency=1) as toggl:
+        first = asyncio.create_task(toggl.me.get())
+        while started == 0:
+            await deadline(asyncio.sleep(0.01))
+        queued = asyncio.create_task(toggl.me.get())
+        await asyncio.sleep(0.01)
+        queued.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await deadline(queued)
+        release.set()
+        assert (await deadline(first)).id == 1
+        assert (await deadline(toggl.me.get())).id == 2  # the slot came back
+
+
+async def test_a_slot_handed_to_a_caller_cancelled_at_that_moment_passes_on() -> None:
+    slots = Slots(1)
+    await slots.acquire()
+    handed = asyncio.create_task(slots.acquire())
+    await asyncio.sleep(0)  # queued
+    slots.release()  # the slot goes to `handed` ...
+    handed.cancel()  # ... which is cancelled before it runs
+    with pytest.raises(asyncio.CancelledError):
+        await deadline(handed)
+    assert slots.try_acquire()  # not lost
+    assert not slots.try_acquire()  # and not doubled

@@ -13,6 +13,7 @@ import asyncio
 import math
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 
 import attrs
@@ -23,6 +24,7 @@ __all__ = [
     "QuotaGate",
     "QuotaTracker",
     "RateLimiter",
+    "Slots",
     "parse_quota",
     "quota_bucket",
 ]
@@ -191,6 +193,46 @@ class QuotaGate:
             waiter = asyncio.get_running_loop().create_future()
             self._changed[bucket] = waiter
         await asyncio.shield(waiter)
+
+
+class Slots:
+    """The concurrency limit: at most ``size`` holders, the others queue in order.
+
+    An ``asyncio.Semaphore`` with a synchronous fast path (:meth:`try_acquire`), because
+    the transport takes a slot on every request and is rarely made to wait for one.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def try_acquire(self) -> bool:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        if self.try_acquire():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot while being cancelled: pass it on
+            elif waiter in self._waiters:  # release() may have dropped it already
+                self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot goes straight to the next in line
+                return
+        self._free += 1
 
 
 class RateLimiter:

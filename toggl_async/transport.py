@@ -47,7 +47,15 @@ from .errors import (
     TogglTimeoutError,
     UnprocessableError,
 )
-from .limits import MAX_RESETS_IN, QuotaGate, QuotaTracker, RateLimiter, parse_quota, quota_bucket
+from .limits import (
+    MAX_RESETS_IN,
+    QuotaGate,
+    QuotaTracker,
+    RateLimiter,
+    Slots,
+    parse_quota,
+    quota_bucket,
+)
 from .retry import RetryPolicy
 
 __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_USER_AGENT", "Request", "Response", "Transport"]
@@ -84,8 +92,8 @@ class Request:
         self.path = path
         self.params = params
         self.body = body
+        # None means "decide by method"; Reports searches set True (a POST that only reads).
         self.idempotent = idempotent
-        """None means "decide by method"; Reports searches set True (a POST that only reads)."""
 
     @property
     def retry_safe(self) -> bool:
@@ -183,7 +191,7 @@ class Transport:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._max_connections = max_connections
         self._max_concurrency = max_concurrency
-        self._limiter: asyncio.Semaphore | None = None
+        self._limiter: Slots | None = None
         self._rate = RateLimiter(rate_limit) if rate_limit is not None else None
         self.retry = retry
         self._user_agent = user_agent
@@ -236,7 +244,7 @@ class Transport:
                 trust_env=self._trust_env and bool(getproxies()),
             )
         if self._limiter is None:
-            self._limiter = asyncio.Semaphore(self._max_concurrency)
+            self._limiter = Slots(self._max_concurrency)
         return self._session
 
     async def aclose(self) -> None:
@@ -310,7 +318,8 @@ class Transport:
             while True:
                 if self._rate is not None:
                     await self._rate.acquire()
-                await limiter.acquire()
+                if not limiter.try_acquire():
+                    await limiter.acquire()
                 blocked = None
                 error: TogglError | None = None
                 retryable = sent = False
