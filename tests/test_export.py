@@ -531,7 +531,10 @@ async def test_a_resume_must_use_the_same_options(
         ({"concurrency": 0}, ExportOptionsError, "concurrency"),
         ({"workspaces": []}, ExportOptionsError, "empty"),
         ({"workspaces": ["1"]}, ExportOptionsError, "workspaces"),
-        ({"since": datetime(2024, 1, 1)}, TypeError, "date"),
+        ({"since": datetime(2024, 1, 1)}, ExportOptionsError, "not a datetime"),
+        ({"since": "01/01/2024"}, ExportOptionsError, "YYYY-MM-DD"),
+        ({"until": 20240101}, ExportOptionsError, "YYYY-MM-DD"),
+        ({"since": "2024-05-02", "until": "2024-05-01"}, ExportOptionsError, "after"),
     ],
 )
 async def test_bad_arguments_fail_before_any_request(

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 __all__ = [
+    "as_date",
     "check_id",
     "check_ids",
     "encode_query",
@@ -92,6 +93,20 @@ def rfc3339(name: str, value: datetime | date | str) -> str:
             return rfc3339(name, parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
         return value
     raise TypeError(f"{name} must be a date, an aware datetime or an ISO string, got {value!r}")
+
+
+def as_date(name: str, value: date | str) -> date:
+    """A calendar day: a ``date`` or ``"YYYY-MM-DD"`` (a datetime is refused: which day?)."""
+    if isinstance(value, datetime):
+        raise ValueError(f"{name} must be a date, not a datetime; pass {name}.date()")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date or 'YYYY-MM-DD', got {value!r}")
 
 
 def encode_query(params: Mapping[str, Any]) -> dict[str, str]:

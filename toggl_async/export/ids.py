@@ -1,0 +1,164 @@
+"""A compact set of record ids: what the export has written, so no id is written twice.
+
+Toggl's pages shift while data changes under a read, so a record can come again on any later
+page, not only the next one. A Python ``set`` of ints costs about 60-90 bytes per id; this
+open-addressing table keeps ids in one ``array('q')`` at 8 bytes a slot, at most half full:
+16-32 bytes per id (measured: 16.8 MB for a million ids), and a resize briefly needs the
+old table too. Ids are positive 64-bit integers (0 marks an empty slot).
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO
+
+from ._fs import DIR_MODE, open_private
+from .errors import ExportStateError
+
+__all__ = ["INT64_MAX", "IdSet", "SeenIds"]
+
+INT64_MAX = 2**63 - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK64 = 2**64 - 1
+_MIN_BITS = 10
+
+
+class IdSet:
+    """Positive 64-bit ids; ``add`` says whether the id is new."""
+
+    __slots__ = ("_bits", "_count", "_slots")
+
+    def __init__(self, ids: Iterable[int] = ()) -> None:
+        self._bits = _MIN_BITS
+        self._slots = array("q", bytes(8 << _MIN_BITS))
+        self._count = 0
+        for value in ids:
+            self.add(value)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, value: int) -> bool:
+        slots = self._slots
+        mask = len(slots) - 1
+        index = ((value * _GOLDEN) & _MASK64) >> (64 - self._bits)
+        while True:
+            held = slots[index]
+            if held == value:
+                return True
+            if held == 0:
+                return False
+            index = (index + 1) & mask
+
+    def add(self, value: int) -> bool:
+        """Add ``value`` (0 < value <= 2**63-1); True when it was not there yet."""
+        if not 0 < value <= INT64_MAX:
+            raise ValueError(f"an id must be a positive 64-bit integer, got {value}")
+        slots = self._slots
+        mask = len(slots) - 1
+        index = ((value * _GOLDEN) & _MASK64) >> (64 - self._bits)
+        while True:
+            held = slots[index]
+            if held == value:
+                return False
+            if held == 0:
+                break
+            index = (index + 1) & mask
+        slots[index] = value
+        self._count += 1
+        if self._count * 2 > len(slots):
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old = self._slots
+        self._bits += 1
+        self._slots = array("q", bytes(8 << self._bits))
+        self._count = 0
+        for value in old:
+            if value:
+                self.add(value)
+
+    def nbytes(self) -> int:
+        """Memory held by the table itself."""
+        return len(self._slots) * self._slots.itemsize
+
+
+class SeenIds:
+    """Per object, the ids written so far, durable like the data and resumed with it.
+
+    Each object has an append-only log of its ids (``.toggl-export/seen/<object>``, 8 bytes
+    an id). :meth:`sync` makes it durable and returns its lengths, which the checkpoint
+    records next to the part files' lengths; a resume truncates each log to that length and
+    reloads it, so the set holds exactly the ids of the rows the checkpoint kept.
+    """
+
+    def __init__(self, work_dir: Path, kinds: Iterable[str], sizes: Mapping[str, int]) -> None:
+        self.dir = work_dir / "seen"
+        self.dir.mkdir(mode=DIR_MODE, exist_ok=True)
+        self._sets: dict[str, IdSet] = {}
+        self._pending: dict[str, array[int]] = {}
+        self._files: dict[str, IO[bytes]] = {}
+        for kind in kinds:
+            self._sets[kind] = self._load(kind, sizes.get(kind, 0))
+            self._pending[kind] = array("q")
+
+    def _load(self, kind: str, size: int) -> IdSet:
+        path = self.dir / kind
+        ids = IdSet()
+        if not path.exists():
+            if size:
+                raise ExportStateError(f"{path} is missing; start again with --overwrite")
+            return ids
+        if path.stat().st_size < size or size % 8:
+            raise ExportStateError(
+                f"{path} is shorter than the checkpoint says: the export directory was "
+                "modified; start again with --overwrite"
+            )
+        os.truncate(path, size)
+        with open(path, "rb") as handle:
+            while data := handle.read(1 << 20):
+                chunk = array("q")
+                chunk.frombytes(data)
+                for value in chunk:
+                    if not 0 < value <= INT64_MAX:
+                        raise ExportStateError(f"{path} holds an invalid id; start again")
+                    ids.add(value)
+        return ids
+
+    def add(self, kind: str, value: int) -> bool:
+        """Record ``value`` as written; False when it already was (write it no more)."""
+        if self._sets[kind].add(value):
+            self._pending[kind].append(value)
+            return True
+        return False
+
+    def __contains__(self, item: tuple[str, int]) -> bool:
+        kind, value = item
+        return value in self._sets[kind]
+
+    def sync(self) -> dict[str, int]:
+        """Append and fsync the new ids; the logs' lengths, for the checkpoint."""
+        sizes: dict[str, int] = {}
+        for kind, pending in self._pending.items():
+            handle = self._files.get(kind)
+            if pending:
+                if handle is None:
+                    handle = self._files[kind] = open_private(self.dir / kind, "ab")
+                handle.write(pending.tobytes())
+                handle.flush()
+                os.fsync(handle.fileno())
+                del pending[:]
+            sizes[kind] = len(self._sets[kind]) * 8
+        return sizes
+
+    def nbytes(self) -> int:
+        return sum(s.nbytes() for s in self._sets.values())
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
