@@ -203,7 +203,12 @@ class Exporter:
         created = self._prepare_directory()
         lock = DirectoryLock(self.work_dir / "lock")
         lock_existed = lock.path.exists()
-        lock.acquire()
+        try:
+            with writing(self.out_dir):
+                lock.acquire()
+        except BaseException:
+            _remove_empty(created)
+            raise
         try:
             return await self._run_locked(started_at)
         finally:
@@ -212,9 +217,7 @@ class Exporter:
             untouched = not self.checkpoint_path.exists()
             lock.release(remove=untouched and not lock_existed)
             if untouched:
-                for directory in reversed(created):
-                    with contextlib.suppress(OSError):
-                        directory.rmdir()
+                _remove_empty(created)
 
     async def _run_locked(self, started_at: datetime) -> ExportSummary:
         previous = ExportState.load(self.checkpoint_path)
@@ -234,7 +237,8 @@ class Exporter:
                 self._reset_directory()
             self.state = state
             self.sink = make_sink(state.format, self.out_dir, self.work_dir)
-            self.seen = SeenIds(self.work_dir, KINDS, {})
+            with writing(self.out_dir):
+                self.seen = SeenIds(self.work_dir, KINDS, {})
             self._write_workspaces(workspaces)
         else:
             assert previous is not None
@@ -245,8 +249,9 @@ class Exporter:
             previous.runs += 1
             self.state = previous
             self.sink = make_sink(previous.format, self.out_dir, self.work_dir)
-            self.seen = SeenIds(self.work_dir, KINDS, previous.seen)
-            self._drop_stray_parts()
+            with writing(self.out_dir):
+                self.seen = SeenIds(self.work_dir, KINDS, previous.seen)
+                self._drop_stray_parts()
         state = self.state
         self.sources.page_size = int(state.options.get("page_size") or REPORTS_PAGE_SIZE)
         self._zone = _zone(state.timezone)
@@ -1080,6 +1085,13 @@ class Exporter:
             last_entry=_day(state.last_entry),
             missing=tuple(_missing(state)),
         )
+
+
+def _remove_empty(created: list[Path]) -> None:
+    """Remove the directories a refused run created (innermost first; only if empty)."""
+    for directory in reversed(created):
+        with contextlib.suppress(OSError):
+            directory.rmdir()
 
 
 def _day(text: str | None) -> date | None:
