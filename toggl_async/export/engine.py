@@ -40,6 +40,7 @@ from ..errors import ForbiddenError, NotFoundError, PaymentRequiredError, QuotaE
 from ..records import Me, Organization, TimeEntry, Workspace
 from ._fs import DirectoryLock, atomic_write, fsync_dir, make_dir
 from .errors import ExportDataError, ExportDirectoryError, ExportOptionsError, ExportStateError
+from .identity import check_account, check_options, missing
 from .ids import INT64_MAX, SeenIds
 from .sinks import Sink, make_sink, writing
 from .sources import REPORTS_PAGE_SIZE, Sources
@@ -364,63 +365,17 @@ class Exporter:
         return {"track": self._base_url("track"), "reports": self._base_url("reports")}
 
     def _check_same(self, previous: ExportState, *, finished: bool) -> None:
-        """Options given now must agree with the recorded export (those not given are
-        taken from it); so must the data's source. Raises naming every difference."""
         asked = self.options.requested(self.options.format)
-        clashes = [
-            f"{key}: {previous.options.get(key)!r} before, {value!r} now"
-            for key, value in asked.items()
-            if value is not None and previous.options.get(key) != value
-        ]
-        source = self._source()
-        if previous.source != source:
-            clashes.append(f"source: {_shown(previous.source)} before, {_shown(source)} now")
-        if not clashes:
-            return
-        what = "a finished" if finished else "an unfinished"
-        advice = (
-            "pass --overwrite (overwrite=True) to replace it, or use another directory"
-            if finished
-            else "run with the same options (or none: a resume reuses them), "
-            "or pass --overwrite to start again"
-        )
-        raise ExportStateError(
-            f"{self.out_dir} holds {what} export made with other options ("
-            + "; ".join(clashes)
-            + f"); {advice}"
-        )
+        check_options(self.out_dir, previous, asked, self._source(), finished=finished)
 
     async def _check_account(self, previous: ExportState) -> None:
-        """A resume continues the same account: same user, same workspaces."""
         try:
             async with asyncio.TaskGroup() as group:
                 me_call = group.create_task(self.sources.me())
                 ws_call = group.create_task(self.sources.workspaces())
         except BaseExceptionGroup as failed:
             raise _first(failed) from None
-        me, workspaces = me_call.result(), ws_call.result()
-        again = " or pass --overwrite to start again"
-        if me.id != previous.user_id:
-            raise ExportStateError(
-                f"{self.out_dir} holds an export of Toggl user {previous.user_id}, but this "
-                f"API token belongs to user {me.id}: use that user's token,{again}"
-            )
-        have = {ws.id for ws in workspaces}
-        exported = [ws["id"] for ws in previous.workspaces]
-        gone = [w for w in exported if w not in have]
-        if gone:
-            raise ExportStateError(
-                f"{self.out_dir} holds an export of workspace(s) "
-                f"{', '.join(map(str, gone))}, which this user no longer has;{again}"
-            )
-        if previous.options.get("workspaces") is None:
-            new = sorted(have - set(previous.account_workspaces))
-            if new:
-                raise ExportStateError(
-                    f"{self.out_dir} holds an export of all of the user's workspaces, but "
-                    f"workspace(s) {', '.join(map(str, new))} appeared since it began: "
-                    f"finishing it would leave them out;{again}"
-                )
+        check_account(self.out_dir, previous, me_call.result(), ws_call.result())
 
     # -- planning ----------------------------------------------------------------------------
 
@@ -1025,8 +980,8 @@ class Exporter:
                 "first_entry": state.first_entry,
                 "last_entry": state.last_entry,
             },
-            "complete": not _missing(state),
-            "missing": _missing(state),
+            "complete": not missing(state),
+            "missing": missing(state),
             "workspaces": [
                 {k: ws[k] for k in ("id", "name", "organization_id", "since")}
                 for ws in state.workspaces
@@ -1083,7 +1038,7 @@ class Exporter:
             already_complete=already_complete,
             first_entry=_day(state.first_entry),
             last_entry=_day(state.last_entry),
-            missing=tuple(_missing(state)),
+            missing=tuple(missing(state)),
         )
 
 
@@ -1096,19 +1051,6 @@ def _remove_empty(created: list[Path]) -> None:
 
 def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
-
-
-def _missing(state: ExportState) -> list[dict[str, Any]]:
-    """The listings that were asked for but could not be read (a partial export)."""
-    return [
-        {"workspace_id": u.workspace_id, "object": u.kind, "start": u.start, "reason": u.skipped}
-        for u in state.units.values()
-        if u.skipped is not None
-    ]
-
-
-def _shown(source: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in source.items()) or "unknown"
 
 
 def _counts_of(state: ExportState) -> dict[str, int]:
