@@ -14,9 +14,8 @@ import os
 from array import array
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO
 
-from ._fs import DIR_MODE, open_private
+from ._fs import DIR_MODE, FILE_MODE
 from .errors import ExportStateError
 
 __all__ = ["INT64_MAX", "IdSet", "SeenIds"]
@@ -109,10 +108,11 @@ class SeenIds:
         self.dir.mkdir(mode=DIR_MODE, exist_ok=True)
         self._sets: dict[str, IdSet] = {}
         self._pending: dict[str, array[int]] = {}
-        self._files: dict[str, IO[bytes]] = {}
+        self._durable: dict[str, int] = {}
         for kind in kinds:
             self._sets[kind] = self._load(kind, sizes.get(kind, 0))
             self._pending[kind] = array("q")
+            self._durable[kind] = sizes.get(kind, 0)
 
     def _load(self, kind: str, size: int) -> IdSet:
         path = self.dir / kind
@@ -149,24 +149,30 @@ class SeenIds:
         return value in self._sets[kind]
 
     def sync(self) -> dict[str, int]:
-        """Append and fsync the new ids; the logs' lengths, for the checkpoint."""
-        sizes: dict[str, int] = {}
+        """Write and fsync the new ids; the logs' durable lengths, for the checkpoint.
+
+        Each write goes at the durable length, not "at the end": after a failed write (a
+        full disk) the next sync overwrites the torn tail instead of appending after it.
+        """
         for kind, pending in self._pending.items():
-            handle = self._files.get(kind)
-            if pending:
-                if handle is None:
-                    handle = self._files[kind] = open_private(self.dir / kind, "ab")
-                handle.write(pending.tobytes())
-                handle.flush()
-                os.fsync(handle.fileno())
-                del pending[:]
-            sizes[kind] = len(self._sets[kind]) * 8
-        return sizes
+            if not pending:
+                continue
+            data = memoryview(pending.tobytes())
+            offset = self._durable[kind]
+            fd = os.open(self.dir / kind, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+            try:
+                while data:
+                    written = os.pwrite(fd, data, offset)
+                    data, offset = data[written:], offset + written
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._durable[kind] = offset
+            del pending[:]
+        return dict(self._durable)
 
     def nbytes(self) -> int:
         return sum(s.nbytes() for s in self._sets.values())
 
     def close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
-        self._files.clear()
+        """Nothing stays open between syncs (kept for symmetry with the sinks)."""
