@@ -253,6 +253,38 @@ def test_the_id_set_holds_a_million_ids_in_about_16_mb() -> None:
         ids.add(2**70)
 
 
+def test_a_torn_id_log_write_is_overwritten_not_appended_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk mid-write leaves part of an id in the log: the next sync must write
+    from the durable length, or a resume would read shifted, wrong ids (and skip rows)."""
+    import os
+
+    from toggl_async.export.ids import SeenIds
+
+    seen = SeenIds(tmp_path, ["tags"], {})
+    for value in range(1, 11):
+        seen.add("tags", value)
+    assert seen.sync() == {"tags": 80}
+    for value in range(11, 21):
+        seen.add("tags", value)
+    real = os.pwrite
+
+    def torn(fd: int, data: Any, offset: int) -> int:
+        real(fd, bytes(data[:12]), offset)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", torn)
+    with pytest.raises(OSError, match="No space"):
+        seen.sync()
+    monkeypatch.setattr(os, "pwrite", real)
+    sizes = seen.sync()
+    assert sizes == {"tags": 160}
+    again = SeenIds(tmp_path, ["tags"], sizes)
+    assert all(("tags", v) in again for v in range(1, 21))
+    assert ("tags", 21) not in again
+
+
 # -- 12: values no format can store ----------------------------------------------------------------
 
 
