@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_export import assert_matches, data_bytes, read_export, tiny
+from tests.test_export import assert_matches, data_bytes, read_export, tiny, until
 from toggl_async.cli import EXIT_CODES
 from toggl_async.testing import Faults, Sandbox
 
@@ -40,7 +40,9 @@ def _like_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-async def start(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+async def start(
+    *args: str, env: dict[str, str], setup: Callable[[], None] = _like_a_terminal
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         *CLI,
         *args,
@@ -48,12 +50,14 @@ async def start(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        preexec_fn=_like_a_terminal,
+        preexec_fn=setup,
     )
 
 
-async def run(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    process = await start(*args, env=env)
+async def run(
+    *args: str, env: dict[str, str], setup: Callable[[], None] = _like_a_terminal
+) -> tuple[int, str, str]:
+    process = await start(*args, env=env, setup=setup)
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
@@ -70,12 +74,28 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 # -- help and arguments --------------------------------------------------------------------------
 
 
+def _documented_codes(help_text: str) -> dict[int, str]:
+    """``{code: meaning}`` from the "exit codes:" section of a --help text."""
+    section = help_text.split("exit codes:", 1)[1]
+    codes: dict[int, str] = {}
+    current: int | None = None
+    for line in section.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if words[0].isdigit() and line.startswith("  ") and not line.startswith("     "):
+            current = int(words[0])
+            codes[current] = " ".join(words[1:])
+        elif current is not None:
+            codes[current] += " " + " ".join(words)
+    return codes
+
+
 async def test_help_documents_every_exit_code() -> None:
     code, out, _ = await run("export", "--help", env=cli_env(None))
     assert code == 0
-    for number, meaning in EXIT_CODES.items():
-        assert f"{number:<4} {meaning[:30]}" in " ".join(out.split()) or str(number) in out
-    assert "TOGGL_API_TOKEN" not in out or "--token" not in out
+    assert _documented_codes(out) == EXIT_CODES
+    assert "--token" not in out
     flags = "--since --until --workspace --format --concurrency --no-wait --resume --quiet"
     for flag in (*flags.split(), "--verbose", "--track-base-url", "--reports-base-url"):
         assert flag in out
@@ -157,8 +177,12 @@ async def test_sigkill_at_several_points_then_resume_equals_an_uninterrupted_run
     for after in (4, 10, 16, 16, 16, 16):
         before = sandbox.request_count
         process = await start("export", str(out), "-q", "--concurrency", "3", env=env)
-        while sandbox.request_count < before + after and process.returncode is None:  # noqa: ASYNC110
-            await asyncio.sleep(0.002)
+        await until(
+            lambda goal=before + after, p=process: (  # type: ignore[misc]
+                sandbox.request_count >= goal or p.returncode is not None
+            ),
+            f"{after} requests",
+        )
         if process.returncode is not None:
             break
         process.send_signal(signal.SIGKILL)
@@ -167,6 +191,9 @@ async def test_sigkill_at_several_points_then_resume_equals_an_uninterrupted_run
     assert kills >= 4
     code, _, err = await run("export", str(out), "-q", env=env)
     assert code == 0, err
+    # Against the sandbox's own data (an exporter bug would be in the reference too) ...
+    assert_matches(sandbox.account, read_export(out, "jsonl"))
+    # ... and byte for byte what an uninterrupted run writes.
     assert data_bytes(out, "jsonl") == data_bytes(tmp_path / "ref", "jsonl")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs"] >= kills
@@ -183,10 +210,9 @@ async def test_ctrl_c_saves_progress_and_exits_130(
     sandbox = await toggl_sandbox_factory(latency=0.25)
     env = cli_env(sandbox)
     process = await start("export", str(tmp_path), "-q", env=env)
-    while sandbox.request_count < 15:  # noqa: ASYNC110 - the sandbox counts, nothing signals
-        await asyncio.sleep(0.002)
+    await until(lambda: sandbox.request_count >= 15, "15 requests")
     process.send_signal(signal.SIGINT)
-    _, err = await process.communicate()
+    _, err = await asyncio.wait_for(process.communicate(), 60)
     sandbox.latency = 0.0
     assert process.returncode == 130
     assert "run the same command again" in err.decode()
@@ -201,12 +227,11 @@ async def test_a_concurrent_second_export_is_refused_with_exit_5(
     sandbox = await toggl_sandbox_factory(latency=0.15)
     env = cli_env(sandbox)
     first = await start("export", str(tmp_path), "-q", env=env)
-    while not (tmp_path / ".toggl-export" / "checkpoint.json").exists():  # noqa: ASYNC110
-        await asyncio.sleep(0.005)
+    await until((tmp_path / ".toggl-export" / "checkpoint.json").exists, "the first checkpoint")
     code, _, err = await run("export", str(tmp_path), "-q", env=env)
     assert code == 5
     assert "another export" in err
-    await first.wait()
+    await asyncio.wait_for(first.wait(), 120)
     assert first.returncode == 0
     assert_matches(sandbox.account, read_export(tmp_path, "jsonl"))
 
@@ -250,3 +275,184 @@ async def test_export_sandbox_runs_without_a_token(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["counts"]["time_entries"] == 200
     assert "Exported" in out
+
+
+# -- issue 10: the export's integrity from the command line ---------------------------------------
+
+
+async def test_quota_help_lists_only_the_codes_quota_can_return() -> None:
+    code, out, _ = await run("quota", "--help", env=cli_env(None))
+    assert code == 0
+    assert _documented_codes(out) == {number: EXIT_CODES[number] for number in (0, 1, 2, 3, 4, 130)}
+    assert "--sandbox" in out
+
+
+async def test_quota_runs_against_the_sandbox_without_a_token() -> None:
+    code, out, err = await run(
+        "quota", "--sandbox", "--entries", "30000", env=cli_env(None, token=None)
+    )
+    assert code == 0, err
+    assert "you (/me requests)" in out
+    assert "30,000 entries" in out
+
+
+async def test_resume_after_a_sandbox_run_reuses_its_size_and_seed(tmp_path: Path) -> None:
+    env = cli_env(None, token=None)
+    out = tmp_path / "lg2"
+    first = await start(
+        "export", str(out), "--sandbox", "--sandbox-size", "tiny", "--seed", "3", "-q",
+        "--rate-limit", "4", env=env,
+    )  # fmt: skip
+    await until((out / ".toggl-export" / "checkpoint.json").exists, "the first checkpoint")
+    first.send_signal(signal.SIGINT)
+    await asyncio.wait_for(first.communicate(), 60)
+    assert first.returncode == 130
+    checkpoint = (out / ".toggl-export" / "checkpoint.json").read_bytes()
+
+    code, _, err = await run(
+        "export", str(out), "--resume", "--sandbox", "--sandbox-size", "small", env=env
+    )
+    assert code == 6
+    assert "other options (source: sandbox tiny, seed 3 before, sandbox small, seed 3 now)" in err
+    assert (out / ".toggl-export" / "checkpoint.json").read_bytes() == checkpoint
+
+    code, _, err = await run("export", str(out), "--resume", "-q", env=env)
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["user_id"] == tiny(3).user_id
+    assert manifest["counts"]["time_entries"] == len(tiny(3).time_entries)
+    assert manifest["runs"] == 2
+
+
+async def test_a_finished_export_and_other_options_exit_6(
+    toggl_sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    sandbox = await toggl_sandbox_factory(account=tiny())
+    env = cli_env(sandbox)
+    code, _, err = await run("export", str(tmp_path), "-q", env=env)
+    assert code == 0, err
+    files = snapshot(tmp_path)
+    code, out, err = await run("export", str(tmp_path), "--format", "csv", env=env)
+    assert code == 6
+    assert "made with other options (format: 'jsonl' before, 'csv' now)" in err
+    assert "nothing to do" not in out
+    assert snapshot(tmp_path) == files
+    code, out, _ = await run("export", str(tmp_path), "--format", "jsonl", env=env)
+    assert code == 0
+    assert "nothing to do" in out
+
+
+async def test_a_partial_export_exits_7_and_its_manifest_says_what_is_missing(
+    toggl_sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    sandbox = await toggl_sandbox_factory(account=tiny(), latency=0.05)
+    lost = sandbox.account.workspaces[1]
+    process = await start("export", str(tmp_path), "--concurrency", "1", env=cli_env(sandbox))
+    await until((tmp_path / ".toggl-export" / "checkpoint.json").exists, "the first checkpoint")
+    lost["server_deleted_at"] = "2024-01-01T00:00:00Z"  # the token loses access to it
+    sandbox.account.touch()
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 7, err
+    assert "partial export" in err.decode()
+    assert "PARTIAL export" in out.decode()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["complete"] is False
+    assert {m["workspace_id"] for m in manifest["missing"]} == {lost["id"]}
+    code, _, _ = await run("export", str(tmp_path), env=cli_env(sandbox))
+    assert code == 7  # still partial when asked again
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "sqlite"])
+async def test_an_id_beyond_64_bits_exits_8_without_a_traceback(
+    toggl_sandbox_factory: Callable[..., Any], tmp_path: Path, fmt: str
+) -> None:
+    import orjson
+
+    sandbox = await toggl_sandbox_factory(account=tiny())
+    sandbox.account.clients[0]["id"] = orjson.Fragment(str(2**70).encode())
+    sandbox.account.touch()
+    code, _, err = await run("export", str(tmp_path), "--format", fmt, env=cli_env(sandbox))
+    assert code == 8
+    assert "does not fit in a 64-bit integer" in err
+    assert "Traceback" not in err
+
+
+def _small_disk() -> None:
+    """The child may write files of at most 24 kB (EFBIG beyond): a full disk, unprivileged."""
+    import resource
+
+    _like_a_terminal()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (24_000, 24_000))
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+async def test_a_full_disk_exits_6_with_a_clear_message_in_every_format(
+    toggl_sandbox_factory: Callable[..., Any], tmp_path: Path, fmt: str
+) -> None:
+    sandbox = await toggl_sandbox_factory(account=tiny())
+    code, _, err = await run(
+        "export", str(tmp_path), "--format", fmt, env=cli_env(sandbox), setup=_small_disk
+    )
+    assert code == 6, err
+    assert "cannot write the export in" in err
+    assert "Traceback" not in err
+
+
+async def test_a_tampered_checkpoint_part_is_refused_and_the_victim_untouched(
+    toggl_sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    sandbox = await toggl_sandbox_factory(account=tiny(), faults=Faults(quota=(14, 120.0)))
+    out = tmp_path / "a" / "b" / "out"
+    code, _, _ = await run("export", str(out), "--no-wait", env=cli_env(sandbox))
+    assert code == 4
+    sandbox.faults.quota = None
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    path = out / ".toggl-export" / "checkpoint.json"
+    checkpoint = json.loads(path.read_text())
+    unit = next(u for u in checkpoint["units"].values() if u["part"])
+    unit["part"] = "../../../victim.txt"
+    path.write_text(json.dumps(checkpoint))
+    code, _, err = await run("export", str(out), env=cli_env(sandbox))
+    assert code == 6
+    assert "not a plain file name" in err
+    assert victim.read_text() == "precious"
+
+
+async def test_the_sandbox_banner_counts_what_is_exported(tmp_path: Path) -> None:
+    # "small" has deleted projects and tags (612 projects, 600 of them live).
+    code, _, err = await run(
+        "export", str(tmp_path), "--sandbox", "--sandbox-size", "small", "--concurrency", "20",
+        env=cli_env(None, None),
+    )  # fmt: skip
+    assert code == 0, err
+    counts = json.loads((tmp_path / "manifest.json").read_text())["counts"]
+    for kind, number in counts.items():
+        assert f"{number:,} {kind.replace('_', ' ')}" in err
+
+
+async def test_refused_runs_leave_no_stray_lock(
+    toggl_sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    sandbox = await toggl_sandbox_factory(account=tiny())
+    env = cli_env(sandbox)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    code, _, _ = await run("export", str(foreign), env=env)
+    assert code == 6
+    assert sorted(p.name for p in foreign.rglob("*")) == ["notes.txt"]
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, _ = await run("export", str(empty), env=cli_env(sandbox, token="wrong"))
+    assert code == 3
+    code, _, _ = await run("export", str(empty), "--workspace", "42", env=env)
+    assert code == 2
+    assert list(empty.iterdir()) == []
+
+    code, _, err = await run("export", str(tmp_path / "missing"), "--resume", env=env)
+    assert code == 6
+    assert "no unfinished export" in err
+    assert not (tmp_path / "missing").exists()

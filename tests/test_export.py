@@ -390,9 +390,17 @@ async def test_no_wait_stops_resumably_when_the_quota_is_spent(
 # -- interruptions and resume ----------------------------------------------------------------------
 
 
+async def until(condition: Callable[[], bool], what: str, seconds: float = 60.0) -> None:
+    """Poll ``condition`` until it holds; fail the test (not hang) after ``seconds``."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"gave up after {seconds:.0f} s waiting for {what}")
+        await asyncio.sleep(0.002)
+
+
 async def _cancel_after(sandbox: Sandbox, requests: int, task: asyncio.Task[Any]) -> None:
-    while sandbox.request_count < requests and not task.done():  # noqa: ASYNC110
-        await asyncio.sleep(0.001)
+    await until(lambda: sandbox.request_count >= requests or task.done(), f"{requests} requests")
     task.cancel()
 
 
@@ -435,16 +443,16 @@ async def test_rows_that_shift_between_pages_are_written_once(
 
     async def insert_after_two_pages() -> None:
         """Once a window is on its second page, add an entry near that window's start."""
-        while True:
-            paging = [
+
+        def paging() -> list[dict[str, Any]]:
+            return [
                 json.loads(r.body or b"{}")
                 for r in sandbox.requests
                 if r.path.endswith(searches) and b"first_row_number" in (r.body or b"")
             ]
-            if paging:
-                break
-            await asyncio.sleep(0.001)
-        window = date.fromisoformat(paging[0]["start_date"]) + timedelta(days=1)
+
+        await until(lambda: bool(paging()), "a second page")
+        window = date.fromisoformat(paging()[0]["start_date"]) + timedelta(days=1)
         first = min(
             (
                 e
@@ -464,7 +472,7 @@ async def test_rows_that_shift_between_pages_are_written_once(
 
     inserting = asyncio.ensure_future(insert_after_two_pages())
     await export_from(sandbox, tmp_path, concurrency=1, workspaces=[wid])
-    await inserting
+    await asyncio.wait_for(inserting, 60)
     rows = read_export(tmp_path, "jsonl")["time_entries"]
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids))
@@ -477,11 +485,10 @@ async def test_a_second_export_into_the_same_directory_is_refused(
 ) -> None:
     sandbox = await toggl_sandbox_factory(account=tiny(), latency=0.02)
     first = asyncio.ensure_future(export_from(sandbox, tmp_path))
-    while not (tmp_path / ".toggl-export" / "checkpoint.json").exists():  # noqa: ASYNC110
-        await asyncio.sleep(0.005)
+    await until((tmp_path / ".toggl-export" / "checkpoint.json").exists, "the first checkpoint")
     with pytest.raises(ExportLockedError, match="another export"):
         await export_from(sandbox, tmp_path)
-    await first
+    await asyncio.wait_for(first, 120)
     assert_matches(sandbox.account, read_export(tmp_path, "jsonl"))
 
 
@@ -531,7 +538,10 @@ async def test_a_resume_must_use_the_same_options(
         ({"concurrency": 0}, ExportOptionsError, "concurrency"),
         ({"workspaces": []}, ExportOptionsError, "empty"),
         ({"workspaces": ["1"]}, ExportOptionsError, "workspaces"),
-        ({"since": datetime(2024, 1, 1)}, TypeError, "date"),
+        ({"since": datetime(2024, 1, 1)}, ExportOptionsError, "not a datetime"),
+        ({"since": "01/01/2024"}, ExportOptionsError, "YYYY-MM-DD"),
+        ({"until": 20240101}, ExportOptionsError, "YYYY-MM-DD"),
+        ({"since": "2024-05-02", "until": "2024-05-01"}, ExportOptionsError, "after"),
     ],
 )
 async def test_bad_arguments_fail_before_any_request(

@@ -12,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "MAX_ID",
+    "as_date",
     "check_duration",
     "check_id",
     "check_ids",
@@ -131,6 +132,20 @@ def rfc3339(name: str, value: datetime | date | str) -> str:
             return rfc3339(name, parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
         return date.isoformat(parsed.date())
     raise TypeError(f"{name} must be a date, an aware datetime or an ISO string, got {value!r}")
+
+
+def as_date(name: str, value: date | str) -> date:
+    """A calendar day: a ``date`` or ``"YYYY-MM-DD"`` (a datetime is refused: which day?)."""
+    if isinstance(value, datetime):
+        raise ValueError(f"{name} must be a date, not a datetime; pass {name}.date()")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date or 'YYYY-MM-DD', got {value!r}")
 
 
 def encode_query(params: Mapping[str, Any]) -> dict[str, str]:

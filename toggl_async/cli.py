@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _cli_webhooks
+from ._params import as_date
 from ._version import __version__
 from .client import DEFAULT_REPORTS_URL, DEFAULT_TRACK_URL, TogglClient
 from .errors import (
@@ -31,6 +32,7 @@ from .errors import (
     TogglError,
 )
 from .export import (
+    ExportDataError,
     ExportDirectoryError,
     ExportLockedError,
     ExportOptionsError,
@@ -38,7 +40,9 @@ from .export import (
     export_account,
 )
 from .export.display import Display, clock, make_display, summary_text
+from .export.engine import WORK_DIR
 from .export.sources import REPORTS_PAGE_SIZE
+from .export.state import ExportState
 from .retry import RetryPolicy
 
 __all__ = ["EXIT_CODES", "main"]
@@ -50,6 +54,8 @@ EXIT_AUTH = 3
 EXIT_QUOTA = 4
 EXIT_LOCKED = 5
 EXIT_DIRECTORY = 6
+EXIT_PARTIAL = 7
+EXIT_DATA = 8
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES = {
@@ -59,20 +65,26 @@ EXIT_CODES = {
     EXIT_AUTH: "no API token, or Toggl refused it",
     EXIT_QUOTA: "the hourly quota is spent and --no-wait was given (run again to resume)",
     EXIT_LOCKED: "another export is writing into OUT_DIR",
-    EXIT_DIRECTORY: "OUT_DIR cannot be used: not writable, not empty, or another export",
+    EXIT_DIRECTORY: "OUT_DIR cannot be used: not writable, disk full, not empty, or it holds "
+    "an export made with other options or another account",
+    EXIT_PARTIAL: "partial export: Toggl refused some listings (403/404); manifest.json "
+    "lists what is missing",
+    EXIT_DATA: "Toggl sent a record no export format can store (named in the message)",
     EXIT_INTERRUPTED: "interrupted by Ctrl-C or SIGTERM (run again to resume)",
 }
+#: What ``toggl-async quota`` can return (its --help lists only these).
+QUOTA_EXIT_CODES = (EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_QUOTA, EXIT_INTERRUPTED)
 
 log = logging.getLogger("toggl_async.cli")
 
 
-def _exit_codes_text() -> str:
-    return "exit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES.items())
+def _exit_codes_text(codes: Sequence[int] = tuple(EXIT_CODES)) -> str:
+    return "exit codes:\n" + "\n".join(f"  {code:<4} {EXIT_CODES[code]}" for code in codes)
 
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return as_date("date", text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-01-31") from None
 
@@ -108,6 +120,26 @@ def _add_connection(parser: argparse.ArgumentParser) -> None:
         "--reports-base-url",
         default=os.environ.get("TOGGL_REPORTS_BASE_URL", DEFAULT_REPORTS_URL),
         help="Reports API v3 URL prefix (env TOGGL_REPORTS_BASE_URL; default %(default)s)",
+    )
+
+
+SANDBOX_SIZES = ("tiny", "small", "demo", "large", "huge")
+
+
+def _add_sandbox(parser: argparse.ArgumentParser, what: str) -> None:
+    # No defaults here: an option not given is taken from the export being resumed.
+    parser.add_argument("--sandbox", action="store_true", help=f"{what} (no token needed)")
+    parser.add_argument(
+        "--sandbox-size",
+        choices=SANDBOX_SIZES,
+        help="account size for --sandbox (default demo: ~30,000 entries)",
+    )
+    parser.add_argument("--seed", type=int, help="account seed for --sandbox (default 1)")
+    parser.add_argument(
+        "--sandbox-plan",
+        choices=("free", "starter", "premium", "unlimited"),
+        help="hourly API quota of the --sandbox account: Toggl's Free 30, Starter 240, "
+        "Premium 600 requests per organization, 30 for /me (default unlimited)",
     )
 
 
@@ -197,28 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace a finished (or unfinished) export in OUT_DIR with a new one",
     )
-    export.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="export a generated demo account from a built-in local server (no token needed)",
-    )
-    export.add_argument(
-        "--sandbox-size",
-        default="demo",
-        choices=("tiny", "small", "demo", "large", "huge"),
-        help="account size for --sandbox (default %(default)s: ~30,000 entries)",
-    )
-    export.add_argument(
-        "--seed", type=int, default=1, help="account seed for --sandbox (default %(default)s)"
-    )
-    # -- sandbox helper (issue 15): the real plans' hourly quotas for --sandbox -------------
-    export.add_argument(
-        "--sandbox-plan",
-        default="unlimited",
-        choices=("free", "starter", "premium", "unlimited"),
-        help="hourly API quota of the --sandbox account: Toggl's Free 30, Starter 240, "
-        "Premium 600 requests per organization, 30 for /me (default %(default)s)",
-    )
+    _add_sandbox(export, "export a generated demo account from a built-in local server")
     loudness = export.add_mutually_exclusive_group()
     loudness.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     loudness.add_argument(
@@ -231,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="One request (GET /me/quota): what is left of each hourly quota, when it "
         "resets, and what an export can read at that rate.",
-        epilog=_exit_codes_text(),
+        epilog=_exit_codes_text(QUOTA_EXIT_CODES),
     )
     quota.add_argument(
         "--entries",
@@ -239,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="estimate the export time for this many time entries",
     )
     _add_connection(quota)
+    _add_sandbox(quota, "ask a built-in local server with a Premium-sized quota")
 
     sandbox = commands.add_parser(
         "sandbox",
@@ -360,50 +372,109 @@ def _configure_logging(verbose: int, quiet: bool, display: Display | None) -> No
     root.propagate = False
 
 
+def _recorded_source(out_dir: Path) -> dict[str, Any] | None:
+    """The ``source`` of the unfinished export in ``out_dir``, if any (read only)."""
+    try:
+        state = ExportState.load(out_dir / WORK_DIR / "checkpoint.json")
+    except (OSError, ExportStateError):
+        return None  # the export itself reports what is wrong with it
+    if state is None or state.phase == "done":
+        return None
+    return state.source
+
+
+def _sandbox_choice(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``{"sandbox": size, "seed": n}`` when this run uses the sandbox, else None.
+
+    ``--resume`` after a ``--sandbox`` run reuses that sandbox (as it reuses every option):
+    sizes and seeds not given come from the unfinished export in OUT_DIR.
+    """
+    out_dir = getattr(args, "out_dir", None)
+    recorded = _recorded_source(out_dir) if out_dir is not None else None
+    recorded = recorded if recorded is not None and "sandbox" in recorded else None
+    if not args.sandbox and not (getattr(args, "resume", False) and recorded is not None):
+        return None
+    recorded = recorded or {}
+    return {
+        "sandbox": args.sandbox_size or recorded.get("sandbox") or "demo",
+        "seed": args.seed if args.seed is not None else recorded.get("seed", 1),
+    }
+
+
 def _export(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         return _error(f"--since {args.since} is after --until {args.until}", EXIT_USAGE)
+    sandbox = _sandbox_choice(args)
     token = None
-    if not args.sandbox:
+    if sandbox is None:
         token = _token()
         if not token:
-            return _error(_NO_TOKEN, EXIT_AUTH)
+            hint = ""
+            recorded = _recorded_source(args.out_dir)
+            if recorded is not None and "sandbox" in recorded:
+                hint = f"; {args.out_dir} holds an unfinished --sandbox export: add --resume"
+            return _error(_NO_TOKEN + hint, EXIT_AUTH)
 
     async def go() -> int:
-        if args.sandbox:
-            return await _export_sandbox(args)
+        if sandbox is not None:
+            return await _export_sandbox(args, sandbox)
         return await _export_with(args, token or "", args.track_base_url, args.reports_base_url)
 
     return _run(go)
 
 
-async def _export_sandbox(args: argparse.Namespace) -> int:
-    from .testing import Account, Faults, Sandbox
+def _sandbox_account(choice: dict[str, Any]) -> Any:
+    from .testing import Account
 
     # The account is pinned to today's midnight (UTC), so re-running the same day sees the
     # same data: an interrupted --sandbox export resumes like a real one.
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    account = Account.preset(args.sandbox_size, seed=args.seed, now=midnight)
+    return Account.preset(str(choice["sandbox"]), seed=int(choice["seed"]), now=midnight)
+
+
+def _live_counts(account: Any) -> dict[str, int]:
+    """What an export of the sandbox account holds: deleted objects are not exported."""
+    from .testing.data import is_deleted
+
+    return {
+        "time entries": len(account.time_entries),
+        "projects": sum(not is_deleted(p) for p in account.projects),
+        "clients": sum(not is_deleted(c) for c in account.clients),
+        "tags": sum(not is_deleted(t) for t in account.tags),
+        "tasks": sum(not is_deleted(t) for t in account.tasks),
+        "workspaces": len(account.workspaces),
+    }
+
+
+async def _export_sandbox(args: argparse.Namespace, choice: dict[str, Any]) -> int:
+    from .testing import Faults, Sandbox
+
+    account = _sandbox_account(choice)
     faults = Faults(
         random_rate=0.005,
         random_kinds=("500", "503", "reset", "truncate"),
-        plan=args.sandbox_plan,  # sandbox helper (issue 15)
+        plan=args.sandbox_plan or "unlimited",  # the plan shapes pacing, not the output
     )
     async with Sandbox(account, latency=0.02, jitter=0.03, faults=faults) as sandbox:
         if not args.quiet:
+            counts = ", ".join(f"{n:,} {name}" for name, n in _live_counts(account).items())
             print(
-                f"toggl-async: exporting a generated account ({len(account.time_entries):,} "
-                f"time entries, {len(account.workspaces)} workspaces) from a sandbox at "
+                f"toggl-async: exporting a generated account ({counts}; size "
+                f"{choice['sandbox']}, seed {choice['seed']}) from a sandbox at "
                 f"{sandbox.base_url}",
                 file=sys.stderr,
             )
         return await _export_with(
-            args, sandbox.api_token, sandbox.track_base_url, sandbox.reports_base_url
+            args, sandbox.api_token, sandbox.track_base_url, sandbox.reports_base_url, choice
         )
 
 
 async def _export_with(
-    args: argparse.Namespace, token: str, track_url: str, reports_url: str
+    args: argparse.Namespace,
+    token: str,
+    track_url: str,
+    reports_url: str,
+    source: dict[str, Any] | None = None,
 ) -> int:
     retry = (
         RetryPolicy(max_attempts=10, max_elapsed=3600.0, wait_for_quota=False)
@@ -437,9 +508,12 @@ async def _export_with(
                 resume=True if args.resume else None,
                 overwrite=args.overwrite,
                 on_progress=display.update if display is not None else None,
+                source=source,
             )
     except (ExportOptionsError, TypeError) as exc:
         return _error(str(exc), EXIT_USAGE)
+    except ExportDataError as exc:
+        return _error(str(exc), EXIT_DATA)
     except ExportLockedError as exc:
         return _error(str(exc), EXIT_LOCKED)
     except (ExportDirectoryError, ExportStateError) as exc:
@@ -464,6 +538,17 @@ async def _export_with(
             display.close()
     if not args.quiet:
         print(summary_text(summary))
+    if not summary.complete:
+        what = "; ".join(
+            f"workspace {m['workspace_id']} {m['object']}" for m in summary.missing[:5]
+        )
+        more = " ..." if len(summary.missing) > 5 else ""
+        return _error(
+            f"partial export: Toggl refused {len(summary.missing)} listing(s) ({what}{more}); "
+            f"{summary.manifest_path} lists them. Check the token's access, then run again "
+            "with --overwrite",
+            EXIT_PARTIAL,
+        )
     return EXIT_OK
 
 
@@ -471,20 +556,25 @@ async def _export_with(
 
 
 def _quota(args: argparse.Namespace) -> int:
-    token = _token()
-    if not token:
-        return _error(_NO_TOKEN, EXIT_AUTH)
+    sandbox = _sandbox_choice(args)
+    token = None
+    if sandbox is None:
+        token = _token()
+        if not token:
+            return _error(_NO_TOKEN, EXIT_AUTH)
 
-    async def go() -> int:
+    async def ask(token: str, track_url: str, reports_url: str) -> int:
         try:
             async with TogglClient(
                 api_token=token,
-                track_base_url=args.track_base_url,
-                reports_base_url=args.reports_base_url,
+                track_base_url=track_url,
+                reports_base_url=reports_url,
                 retry=RetryPolicy(wait_for_quota=False),
             ) as client:
                 buckets = await client.me.quota()
                 seen = client.quotas
+        except ConfigurationError as exc:
+            return _error(str(exc), EXIT_USAGE)
         except AuthenticationError as exc:
             return _error(f"Toggl refused the API token ({exc.status})", EXIT_AUTH)
         except QuotaExceededError as exc:
@@ -495,6 +585,16 @@ def _quota(args: argparse.Namespace) -> int:
             return _error(str(exc), EXIT_ERROR)
         print(_quota_text(buckets, seen, args.entries))
         return EXIT_OK
+
+    async def go() -> int:
+        if sandbox is None:
+            return await ask(token or "", args.track_base_url, args.reports_base_url)
+        from .testing import Faults, Sandbox
+
+        # A Premium-sized hourly quota (600 requests), as a real organization would have.
+        faults = Faults(quota=(600, 3600.0))
+        async with Sandbox(_sandbox_account(sandbox), faults=faults) as server:
+            return await ask(server.api_token, server.track_base_url, server.reports_base_url)
 
     return _run(go)
 

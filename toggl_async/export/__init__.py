@@ -8,13 +8,14 @@ The ``toggl-async export`` command is a thin shell around it.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .engine import Exporter, ExportOptions, ProgressCallback
 from .errors import (
+    ExportDataError,
     ExportDirectoryError,
     ExportError,
     ExportLockedError,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "KINDS",
+    "ExportDataError",
     "ExportDirectoryError",
     "ExportError",
     "ExportLockedError",
@@ -50,8 +52,8 @@ async def export_account(
     client: TogglClient,
     out_dir: str | os.PathLike[str],
     *,
-    since: date | None = None,
-    until: date | None = None,
+    since: date | str | None = None,
+    until: date | str | None = None,
     workspaces: Sequence[int] | None = None,
     format: Format | None = None,
     concurrency: int = 10,
@@ -61,27 +63,39 @@ async def export_account(
     on_progress: ProgressCallback | None = None,
     checkpoint_interval: float = 0.5,
     progress_interval: float = 0.25,
+    source: Mapping[str, Any] | None = None,
 ) -> ExportSummary:
     """Export the account behind ``client`` into ``out_dir``; return what was written.
 
     ``since``/``until`` bound the time entries by start day in the user's timezone
-    (default: the whole history up to today); the other objects are always exported whole.
+    (a ``date`` or ``"YYYY-MM-DD"``, as everywhere in the client; default: the whole history
+    up to today); the other objects are always exported whole.
     ``workspaces`` picks workspace ids (default: all of the user's). ``format`` is
     ``"jsonl"`` (default), ``"csv"`` or ``"sqlite"``. ``concurrency`` bounds the listings
     read at once (give the client at least as much ``max_concurrency``).
 
     Re-running into the same directory continues an unfinished export (options not given
-    are taken from it; options given must match); ``resume=True`` insists that there is one
-    to continue. A directory holding a finished export is left alone unless
-    ``overwrite=True``. When the hourly quota is spent the export waits for the reset if the
-    client's ``RetryPolicy(wait_for_quota=True)`` says so (``RetryPolicy.for_export()``),
-    else it raises :class:`~toggl_async.QuotaExceededError` after saving its progress.
+    are taken from it; options given must match, and so must the account: same user, same
+    workspaces, same ``source``); ``resume=True`` insists that there is one to continue. A
+    directory holding a finished export is left alone unless ``overwrite=True`` (asking it
+    for other options raises :class:`ExportStateError`). ``source`` names where the data
+    comes from (default: the client's base URLs); the CLI's sandbox passes its size and seed.
+
+    A listing Toggl refuses (403/404 on one workspace) does not stop the rest: the summary's
+    ``missing`` (and the manifest's) name it and ``summary.complete`` is False. Files are
+    created 0600 and directories 0700.
+
+    When the hourly quota is spent the export waits for the reset if the client's
+    ``RetryPolicy(wait_for_quota=True)`` says so (``RetryPolicy.for_export()``), else it raises
+    :class:`~toggl_async.QuotaExceededError` after saving its progress.
 
     ``on_progress`` receives an :class:`ExportProgress` snapshot every
     ``progress_interval`` seconds. Raises :class:`ExportOptionsError` for impossible
     arguments, :class:`ExportDirectoryError` when ``out_dir`` cannot be written,
     :class:`ExportLockedError` when another export writes there, :class:`ExportStateError`
-    when the directory holds something else, and the client's API errors.
+    when the directory holds something else, :class:`ExportDataError` when Toggl sends a
+    value no format can store, and the client's API errors. A refused run leaves the
+    directory as it found it.
     """
     options = ExportOptions(
         since=since,
@@ -94,5 +108,6 @@ async def export_account(
         overwrite=overwrite,
         checkpoint_interval=checkpoint_interval,
         progress_interval=progress_interval,
+        source=source,
     )
     return await Exporter(client, Path(out_dir), options, on_progress).run()

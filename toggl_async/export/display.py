@@ -20,13 +20,18 @@ _OBJECTS = ("projects", "clients", "tags", "tasks", "time_entries")
 
 
 def clock(seconds: float | None) -> str:
-    """``1:02:03`` / ``2:03`` for a duration; ``?`` when unknown."""
+    """``1:02:03`` / ``2:03`` for a duration; ``—`` when unknown."""
     if seconds is None:
-        return "?"
+        return "—"
     whole = max(0, round(seconds))
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def rate(p: ExportProgress) -> str:
+    """Entries per second of this run, ``—`` until known."""
+    return "—" if p.entries_per_second is None else f"{p.entries_per_second:,.0f}"
 
 
 def _status(p: ExportProgress) -> str:
@@ -65,7 +70,7 @@ class PlainDisplay:
         counts = " ".join(f"{k}={progress.counts.get(k, 0):,}" for k in _OBJECTS)
         line = (
             f"[{clock(progress.elapsed)}] {progress.phase} {progress.fraction:.0%} {counts} "
-            f"({progress.entries_per_second:,.0f} entries/s) {_status(progress)}"
+            f"({rate(progress)} entries/s) {_status(progress)}"
         )
         print(line, file=self.stream, flush=True)
 
@@ -109,7 +114,7 @@ class RichDisplay:
         head = Text.assemble(
             (f"{p.phase} ", "bold"),
             f"{clock(p.elapsed)} elapsed · {p.counts.get('time_entries', 0):,} time entries "
-            f"({p.entries_per_second:,.0f}/s)",
+            f"({rate(p)}/s)",
         )
         style = "yellow" if p.quota_wait is not None else "dim"
         return Group(head, grid, Text(_status(p), style=style))
@@ -144,18 +149,30 @@ def make_display(stream: IO[str] | None = None, *, live: bool | None = None) -> 
 def summary_text(summary: ExportSummary) -> str:
     """The closing lines of an export, for people (scripts read manifest.json)."""
     counts = summary.counts
+    missing = [
+        f"  missing: workspace {m['workspace_id']} {m['object']}"
+        + (f" from {m['start']}" if m.get("start") else "")
+        + f" ({m['reason']})"
+        for m in summary.missing
+    ]
+    partial = (
+        [f"PARTIAL export: {len(missing)} listing(s) could not be read (see manifest.json)"]
+        if missing
+        else []
+    )
     if summary.already_complete:
-        return (
+        text = (
             f"{summary.out_dir} already holds a finished export "
             f"({counts.get('time_entries', 0):,} time entries, finished "
             f"{summary.finished_at:%Y-%m-%d %H:%M} UTC); nothing to do. "
             "Pass --overwrite to export again."
         )
+        return "\n".join([text, *partial, *missing])
     objects = ", ".join(f"{counts.get(k, 0):,} {k.replace('_', ' ')}" for k in counts)
     per_1000 = summary.requests_per_1000_entries
     lines = [
         f"Exported {objects}",
-        f"  time entries from {summary.since} to {summary.until} "
+        f"  time entries {_covered(summary)} (asked for {summary.since} to {summary.until}) "
         f"in {len(summary.workspaces)} workspace(s), as {summary.format}, into {summary.out_dir}",
         f"  {clock(summary.elapsed)} this run"
         + (f" ({summary.runs} runs in all)" if summary.runs > 1 else "")
@@ -170,4 +187,10 @@ def summary_text(summary: ExportSummary) -> str:
         f"  manifest: {summary.manifest_path}",
     ]
     lines += [f"  warning: {w}" for w in summary.warnings]
-    return "\n".join(lines)
+    return "\n".join([*partial, *lines, *missing])
+
+
+def _covered(summary: ExportSummary) -> str:
+    if summary.first_entry is None or summary.last_entry is None:
+        return "none found"
+    return f"from {summary.first_entry} to {summary.last_entry}"

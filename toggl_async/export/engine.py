@@ -26,19 +26,23 @@ import contextlib
 import shutil
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import _json
+from .._params import as_date
 from .._version import __version__
 from ..errors import ForbiddenError, NotFoundError, PaymentRequiredError, QuotaExceededError
-from ..records import Me, Organization, Record, TimeEntry, Workspace
-from ._fs import DirectoryLock, atomic_write, fsync_dir
-from .errors import ExportDirectoryError, ExportOptionsError, ExportStateError
-from .sinks import Sink, make_sink
+from ..records import Me, Organization, TimeEntry, Workspace
+from ._fs import DirectoryLock, atomic_write, fsync_dir, make_dir
+from .errors import ExportDataError, ExportDirectoryError, ExportOptionsError, ExportStateError
+from .identity import check_account, check_options, missing
+from .ids import INT64_MAX, SeenIds
+from .sinks import Sink, make_sink, writing
 from .sources import REPORTS_PAGE_SIZE, Sources
 from .state import ExportState, Unit
 from .summary import ExportProgress, ExportSummary, WorkspaceProgress
@@ -75,8 +79,8 @@ class ExportOptions:
     def __init__(
         self,
         *,
-        since: date | None,
-        until: date | None,
+        since: date | str | None,
+        until: date | str | None,
         workspaces: Sequence[int] | None,
         format: str | None,
         concurrency: int,
@@ -85,10 +89,18 @@ class ExportOptions:
         overwrite: bool,
         checkpoint_interval: float,
         progress_interval: float,
+        source: Mapping[str, Any] | None = None,
     ) -> None:
-        for name, value in (("since", since), ("until", until)):
-            if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
-                raise TypeError(f"{name} must be a datetime.date, got {value!r}")
+        try:
+            since = None if since is None else as_date("since", since)
+            until = None if until is None else as_date("until", until)
+        except ValueError as exc:
+            raise ExportOptionsError(str(exc)) from None
+        if source is not None and (
+            not isinstance(source, Mapping)
+            or not all(isinstance(v, str | int) for v in source.values())
+        ):
+            raise ExportOptionsError(f"source must be a mapping of str/int values, got {source!r}")
         if since is not None and until is not None and since > until:
             raise ExportOptionsError(f"since ({since}) is after until ({until})")
         if since is not None and since < EARLIEST:
@@ -122,6 +134,7 @@ class ExportOptions:
         self.overwrite = overwrite
         self.checkpoint_interval = checkpoint_interval
         self.progress_interval = progress_interval
+        self.source = None if source is None else {str(k): v for k, v in source.items()}
 
     def requested(self, fmt: str | None) -> dict[str, Any]:
         """The options as recorded in the checkpoint (what a resume must agree with)."""
@@ -164,6 +177,7 @@ class Exporter:
         self.sources = Sources(client, page_size=options.page_size or REPORTS_PAGE_SIZE)
         self.state: ExportState | None = None
         self.sink: Sink | None = None
+        self.seen: SeenIds | None = None
         self._phase = "planning"
         self._queue: deque[Unit] = deque()
         self._active: set[Unit] = set()
@@ -182,78 +196,116 @@ class Exporter:
 
     async def run(self) -> ExportSummary:
         started_at = _now()
-        self._prepare_directory()
-        with DirectoryLock(self.work_dir / "lock"):
-            previous = ExportState.load(self.checkpoint_path)
-            if previous is not None and previous.phase == "done" and not self.options.overwrite:
-                return self._summary(previous, started_at, already_complete=True)
-            if previous is None and self.options.resume:
-                raise ExportStateError(
-                    f"there is no unfinished export to resume in {self.out_dir}; "
-                    "run without --resume to start one"
-                )
-            fresh = previous is None or self.options.overwrite
-            if fresh:
-                self._refuse_foreign_files(previous)
-                state, workspaces = await self._plan(started_at)
+        if self.options.resume and not self.checkpoint_path.is_file():
+            raise ExportStateError(
+                f"there is no unfinished export to resume in {self.out_dir}; "
+                "run without --resume to start one"
+            )
+        created = self._prepare_directory()
+        lock = DirectoryLock(self.work_dir / "lock")
+        lock_existed = lock.path.exists()
+        try:
+            with writing(self.out_dir):
+                lock.acquire()
+        except BaseException:
+            _remove_empty(created)
+            raise
+        try:
+            return await self._run_locked(started_at)
+        finally:
+            # A run that never wrote a checkpoint was refused or failed before starting:
+            # leave the directory exactly as it was (no stray lock, no new directories).
+            untouched = not self.checkpoint_path.exists()
+            lock.release(remove=untouched and not lock_existed)
+            if untouched:
+                _remove_empty(created)
+
+    async def _run_locked(self, started_at: datetime) -> ExportSummary:
+        previous = ExportState.load(self.checkpoint_path)
+        if previous is not None and previous.phase == "done" and not self.options.overwrite:
+            self._check_same(previous, finished=True)
+            return self._summary(previous, started_at, already_complete=True)
+        if previous is None and self.options.resume:
+            raise ExportStateError(
+                f"there is no unfinished export to resume in {self.out_dir}; "
+                "run without --resume to start one"
+            )
+        fresh = previous is None or self.options.overwrite
+        if fresh:
+            self._refuse_foreign_files(previous)
+            state, workspaces = await self._plan(started_at)
+            with writing(self.out_dir):
                 self._reset_directory()
-                self.state = state
-                self.sink = make_sink(state.format, self.out_dir, self.work_dir)
-                self._write_workspaces(workspaces)
-            else:
-                assert previous is not None
-                self._check_resume(previous)
-                # A bad token must fail here, not look like workspaces refusing access.
-                await self.sources.me()
-                previous.runs += 1
-                self.state = previous
-                self.sink = make_sink(previous.format, self.out_dir, self.work_dir)
+            self.state = state
+            self.sink = make_sink(state.format, self.out_dir, self.work_dir)
+            with writing(self.out_dir):
+                self.seen = SeenIds(self.work_dir, KINDS, {})
+            self._write_workspaces(workspaces)
+        else:
+            assert previous is not None
+            self._check_same(previous, finished=False)
+            # A bad token must fail here, not look like workspaces refusing access; and the
+            # token must be the same user's, with the same workspaces.
+            await self._check_account(previous)
+            previous.runs += 1
+            self.state = previous
+            self.sink = make_sink(previous.format, self.out_dir, self.work_dir)
+            with writing(self.out_dir):
+                self.seen = SeenIds(self.work_dir, KINDS, previous.seen)
                 self._drop_stray_parts()
-            state = self.state
-            self.sources.page_size = int(state.options.get("page_size") or REPORTS_PAGE_SIZE)
-            self._zone = _zone(state.timezone)
-            self._requests_before = state.requests
-            self._entries_at_start = self._counts()["time_entries"]
-            try:
+        state = self.state
+        self.sources.page_size = int(state.options.get("page_size") or REPORTS_PAGE_SIZE)
+        self._zone = _zone(state.timezone)
+        self._requests_before = state.requests
+        self._entries_at_start = self._counts()["time_entries"]
+        try:
+            self._commit()
+            if state.phase == "fetching":
+                self._phase = "fetching"
+                await self._fetch()
+                self._write_running()
+                state.phase = "assembling"
                 self._commit()
-                if state.phase == "fetching":
-                    self._phase = "fetching"
-                    await self._fetch()
-                    self._write_running()
-                    state.phase = "assembling"
-                    self._commit()
-                if state.phase == "assembling":
-                    self._phase = "assembling"
-                    self._report()
-                    state.files = self.sink.assemble(self._groups())
-                    state.phase = "assembled"
-                    self._commit()
-                if state.phase == "assembled":
-                    state.finished_at = _now().isoformat()
-                    self._write_manifest(state, started_at)
-                    state.phase = "done"
-                    self._commit()
-                    shutil.rmtree(self.work_dir / "parts", ignore_errors=True)
-                self._phase = "done"
+            if state.phase == "assembling":
+                self._phase = "assembling"
                 self._report()
-                return self._summary(state, started_at)
-            finally:
-                if state.phase != "done":
-                    self._final_commit()
-                self.sink.close()
+                state.files = self.sink.assemble(self._groups())
+                state.phase = "assembled"
+                self._commit()
+            if state.phase == "assembled":
+                state.finished_at = _now().isoformat()
+                self._write_manifest(state, started_at)
+                state.phase = "done"
+                self._commit()
+                self._close_seen()
+                shutil.rmtree(self.work_dir / "parts", ignore_errors=True)
+                shutil.rmtree(self.work_dir / "seen", ignore_errors=True)
+            self._phase = "done"
+            self._report()
+            return self._summary(state, started_at)
+        finally:
+            if state.phase != "done":
+                self._final_commit()
+            self.sink.close()
+            if self.seen is not None:
+                self.seen.close()
 
     # -- directory handling ------------------------------------------------------------------
 
-    def _prepare_directory(self) -> None:
+    def _prepare_directory(self) -> list[Path]:
+        """Create the output and work directories (0700); return those this run created."""
         try:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            self.work_dir.mkdir(exist_ok=True)
+            created = make_dir(self.out_dir)
+            if not self.out_dir.is_dir():
+                raise FileExistsError
+            created += make_dir(self.work_dir)
         except FileExistsError:
             raise ExportDirectoryError(f"{self.out_dir} exists and is not a directory") from None
         except OSError as exc:
             raise ExportDirectoryError(
                 f"cannot create the export directory {self.out_dir}: {exc.strerror or exc}"
             ) from None
+        return created
 
     def _ours(self) -> set[str]:
         names = {MANIFEST, WORK_DIR, "toggl.sqlite"}
@@ -302,21 +354,28 @@ class Exporter:
                 if path.name not in known:
                     path.unlink()
 
-    def _check_resume(self, previous: ExportState) -> None:
-        """A resume continues the recorded export: options given now must agree with it."""
+    def _close_seen(self) -> None:
+        if self.seen is not None:
+            self.seen.close()
+
+    def _source(self) -> dict[str, Any]:
+        """Where the data comes from: given by the caller (the CLI's sandbox), else the URLs."""
+        if self.options.source is not None:
+            return dict(self.options.source)
+        return {"track": self._base_url("track"), "reports": self._base_url("reports")}
+
+    def _check_same(self, previous: ExportState, *, finished: bool) -> None:
         asked = self.options.requested(self.options.format)
-        clashes = [
-            f"{key}: {previous.options.get(key)!r} before, {value!r} now"
-            for key, value in asked.items()
-            if value is not None and previous.options.get(key) != value
-        ]
-        if clashes:
-            raise ExportStateError(
-                f"{self.out_dir} holds an unfinished export made with other options ("
-                + "; ".join(clashes)
-                + "); run with the same options (or none: a resume reuses them), "
-                "or pass --overwrite to start again"
-            )
+        check_options(self.out_dir, previous, asked, self._source(), finished=finished)
+
+    async def _check_account(self, previous: ExportState) -> None:
+        try:
+            async with asyncio.TaskGroup() as group:
+                me_call = group.create_task(self.sources.me())
+                ws_call = group.create_task(self.sources.workspaces())
+        except BaseExceptionGroup as failed:
+            raise _first(failed) from None
+        check_account(self.out_dir, previous, me_call.result(), ws_call.result())
 
     # -- planning ----------------------------------------------------------------------------
 
@@ -336,7 +395,8 @@ class Exporter:
         except BaseExceptionGroup as failed:
             raise _first(failed) from None
         me = me_call.result()
-        chosen = self._choose_workspaces(ws_call.result())
+        everything = ws_call.result()
+        chosen = self._choose_workspaces(everything)
         zone = _zone(me.timezone)
         self._zone = zone
         today = datetime.now(zone).date()
@@ -373,6 +433,8 @@ class Exporter:
             started_at=started_at.isoformat(),
             track_base_url=self._base_url("track"),
             reports_base_url=self._base_url("reports"),
+            source=self._source(),
+            account_workspaces=sorted(ws.id for ws in everything),
         )
         self._add_units(state, chosen, starts, until, running)
         return state, chosen
@@ -488,7 +550,7 @@ class Exporter:
         unit = self.state.units["workspaces"]
         tbl = table("workspaces")
         self.sink.open(unit, tbl)
-        rows = [tbl.row(ws) for ws in workspaces]
+        rows = [tbl.row(ws) for ws in self._fresh(unit, workspaces)]
         self.sink.write(unit, tbl, rows)
         unit.count = len(rows)
         unit.done = True
@@ -554,7 +616,7 @@ class Exporter:
         try:
             if unit.kind == "clients":
                 clients = await self.sources.clients(unit.workspace_id)
-                self._write(unit, tbl, [tbl.row(c) for c in clients])
+                self._write(unit, tbl, [tbl.row(c) for c in self._fresh(unit, clients)])
             elif unit.is_window:
                 await self._run_window(unit, tbl)
             else:
@@ -572,7 +634,6 @@ class Exporter:
             unit.skipped = f"{type(exc).__name__}: {exc}"
             self._warn(f"workspace {unit.workspace_id}: {unit.kind} not exported ({exc})")
         unit.done = True
-        unit.last_ids = []
         self.sink.finish(unit)
         self._dirty = True
 
@@ -587,15 +648,18 @@ class Exporter:
         running_id = running["id"] if running is not None else None
         async with listing:
             async for page in listing.pages():
-                entries = self._fresh(unit, page)
+                entries: Sequence[Any] = page
                 ended = False
                 if unit.stop_before is not None:
-                    # Rows from the split day on belong to the unit that took them over.
+                    # Rows from the split day on belong to the unit that took them over
+                    # (cut before they count as written, or that unit would skip them).
                     stop = date.fromisoformat(unit.stop_before)
                     for index, entry in enumerate(entries):
                         if entry.start is not None and entry.start.date() >= stop:
                             entries, ended = entries[:index], True
                             break
+                entries = self._fresh(unit, entries)
+                self._cover(e.start for e in entries)
                 rows = []
                 for entry in entries:
                     row = tbl.row(entry)
@@ -613,14 +677,41 @@ class Exporter:
                 if ended:
                     return
 
-    @staticmethod
-    def _fresh(unit: Unit, page: Sequence[Record]) -> list[Any]:
-        """The page minus rows the previous page already had (pages shift when data changes)."""
-        before = set(unit.last_ids)
-        unit.last_ids = [r.id for r in page]  # type: ignore[attr-defined]
-        if not before:
-            return list(page)
-        return [r for r in page if r.id not in before]  # type: ignore[attr-defined]
+    def _fresh(self, unit: Unit, page: Sequence[Any]) -> list[Any]:
+        """The records not written yet: every id once per object, whatever page it comes
+        again on (Toggl's pages shift when data changes during a read)."""
+        assert self.seen is not None
+        seen = self.seen
+        kind = unit.kind
+        fresh = []
+        for record in page:
+            ident = record.id
+            if ident is None:
+                fresh.append(record)  # nothing to deduplicate by; never drop data
+                continue
+            if not 0 < ident <= INT64_MAX:
+                where = f" in workspace {unit.workspace_id}" if unit.workspace_id else ""
+                raise ExportDataError(
+                    f"Toggl sent {kind} with id {ident}{where}, which does not fit in a "
+                    "64-bit integer: no export format can store it. Report the record to "
+                    "Toggl; the export stops here (its progress is kept)"
+                )
+            if seen.add(kind, ident):
+                fresh.append(record)
+        return fresh
+
+    def _cover(self, starts: Any) -> None:
+        """Widen the range of start days actually exported."""
+        assert self.state is not None
+        state = self.state
+        for start in starts:
+            if start is None:
+                continue
+            day = start.date().isoformat()
+            if state.first_entry is None or day < state.first_entry:
+                state.first_entry = day
+            if state.last_entry is None or day > state.last_entry:
+                state.last_entry = day
 
     def _write(self, unit: Unit, tbl: Table, rows: list[Row]) -> None:
         assert self.sink is not None
@@ -641,8 +732,13 @@ class Exporter:
             return
         tbl = table("time_entries")
         self.sink.open(unit, tbl)
-        if not running["seen"]:
+        assert self.seen is not None
+        fresh = self._fresh(unit, [SimpleNamespace(id=running["id"])])
+        if not running["seen"] and fresh:
             self._write(unit, tbl, [tbl.split(running["row"])])
+            start = running["row"].get("start")
+            if isinstance(start, str):
+                self._cover([datetime.fromisoformat(start).astimezone(self._zone)])
         unit.done = True
         self.sink.finish(unit)
         self._commit()
@@ -688,11 +784,14 @@ class Exporter:
         """Make the written pages durable, then record them in the checkpoint."""
         assert self.state is not None
         assert self.sink is not None
-        self.sink.sync()
-        self.state.requests = self._requests_before + (
-            self.client.requests_sent - self._requests_at_start
-        )
-        self.state.save(self.checkpoint_path)
+        with writing(self.out_dir):
+            self.sink.sync()
+            if self.seen is not None:
+                self.state.seen = self.seen.sync()
+            self.state.requests = self._requests_before + (
+                self.client.requests_sent - self._requests_at_start
+            )
+            self.state.save(self.checkpoint_path)
         self._dirty = False
 
     def _final_commit(self) -> None:
@@ -789,7 +888,9 @@ class Exporter:
             time.monotonic() - self._wait_started if self._wait_started is not None else 0.0
         )
         busy = max(1e-6, elapsed - waited)
-        rate = run_entries / busy if run_entries else 0.0
+        # This run's own pace; unknown (None) until it has written something, so that a
+        # resume does not show "0 entries/s, ETA 0:00".
+        rate = run_entries / busy if run_entries > 0 else None
         quota = self._tightest_quota()
         return ExportProgress(
             phase=self._phase,
@@ -823,16 +924,16 @@ class Exporter:
         self,
         fraction: float,
         entries: int,
-        rate: float,
+        rate: float | None,
         wait: float | None,
         quota: tuple[int, float, str] | None,
     ) -> float | None:
         if self._phase == "done":
             return 0.0
-        if fraction <= 0.0 or entries == 0:
+        if fraction <= 0.0 or entries == 0 or not rate:
             return None
         remaining = entries / fraction - entries
-        eta = remaining / rate if rate > 0 else 0.0
+        eta = remaining / rate
         if quota is not None:
             left, resets, bucket = quota
             needed = remaining / self.sources.page_size
@@ -872,7 +973,15 @@ class Exporter:
             "format": state.format,
             "user_id": state.user_id,
             "timezone": state.timezone,
-            "range": {"since": state.since, "until": state.until, "timezone": state.timezone},
+            "range": {
+                "since": state.since,
+                "until": state.until,
+                "timezone": state.timezone,
+                "first_entry": state.first_entry,
+                "last_entry": state.last_entry,
+            },
+            "complete": not missing(state),
+            "missing": missing(state),
             "workspaces": [
                 {k: ws[k] for k in ("id", "name", "organization_id", "since")}
                 for ws in state.workspaces
@@ -897,7 +1006,8 @@ class Exporter:
                 "running entry from /me/time_entries/current."
             ),
         }
-        atomic_write(self.out_dir / MANIFEST, _json.dumps(manifest) + b"\n")
+        with writing(self.out_dir):
+            atomic_write(self.out_dir / MANIFEST, _json.dumps(manifest) + b"\n")
 
     def _summary(
         self, state: ExportState, started_at: datetime, *, already_complete: bool = False
@@ -926,7 +1036,21 @@ class Exporter:
             quota_wait_seconds=state.quota_wait_seconds,
             warnings=tuple(state.warnings),
             already_complete=already_complete,
+            first_entry=_day(state.first_entry),
+            last_entry=_day(state.last_entry),
+            missing=tuple(missing(state)),
         )
+
+
+def _remove_empty(created: list[Path]) -> None:
+    """Remove the directories a refused run created (innermost first; only if empty)."""
+    for directory in reversed(created):
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
 
 
 def _counts_of(state: ExportState) -> dict[str, int]:

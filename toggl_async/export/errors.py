@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import TogglError
 
 __all__ = [
+    "ExportDataError",
     "ExportDirectoryError",
     "ExportError",
     "ExportLockedError",
@@ -34,4 +35,11 @@ class ExportStateError(ExportError, ValueError):
 
     A non-empty directory that is not an export, an unfinished export made with other
     options, or ``resume=True`` with nothing to resume.
+    """
+
+
+class ExportDataError(ExportError, ValueError):
+    """Toggl sent a value no export format can hold (an id beyond 64 bits).
+
+    Running again does not help: the record is named so that it can be reported or fixed.
     """

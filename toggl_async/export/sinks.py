@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import hashlib
 import io
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, ParamSpec, Protocol, TypeVar
 
 from .. import _json
-from ._fs import fsync_dir
-from .errors import ExportStateError
+from ._fs import DIR_MODE, FILE_MODE, fsync_dir, open_private
+from .errors import ExportDataError, ExportDirectoryError, ExportError, ExportStateError
 from .state import Unit
 from .tables import EXTRA, Row, Table
 
@@ -37,6 +38,49 @@ FORMATS = ("jsonl", "csv", "sqlite")
 _CHUNK = 1 << 20
 
 FileInfo = dict[str, Any]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextlib.contextmanager
+def writing(where: Path) -> Iterator[None]:
+    """One meaning for "the disk refused" in every format: :class:`ExportDirectoryError`.
+
+    A full disk is ENOSPC from a part file but ``sqlite3.OperationalError`` from SQLite;
+    both become the same clear message (and the CLI's exit 6), progress kept for a resume.
+    A number beyond 64 bits (orjson and SQLite refuse it) is an :class:`ExportDataError`.
+    """
+    try:
+        yield
+    except ExportError:
+        raise
+    except OSError as exc:
+        name = f" ({exc.filename})" if exc.filename else ""
+        raise ExportDirectoryError(
+            f"cannot write the export in {where}: {exc.strerror or exc}{name}; free some "
+            "space or fix the directory, then run again to resume"
+        ) from None
+    except sqlite3.Error as exc:
+        raise ExportDirectoryError(
+            f"cannot write the export in {where}: SQLite says {exc}; free some space or fix "
+            "the directory, then run again to resume"
+        ) from None
+    except OverflowError as exc:
+        raise ExportDataError(
+            f"Toggl sent a number beyond 64 bits ({exc}); no export format can store it"
+        ) from None
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a sink method under :func:`writing` (``self.out_dir`` names the place)."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        with writing(args[0].out_dir):  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return guarded
 
 
 class Sink(Protocol):
@@ -78,12 +122,14 @@ class _PartSink:
     def __init__(self, out_dir: Path, work_dir: Path) -> None:
         self.out_dir = out_dir
         self.parts = work_dir / "parts"
-        self.parts.mkdir(parents=True, exist_ok=True)
+        with writing(out_dir):
+            self.parts.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self._open: dict[str, tuple[Unit, IO[bytes]]] = {}
 
     def outputs(self, tables: Iterable[Table]) -> list[str]:
         return [f"{t.name}.{self.ext}" for t in tables]
 
+    @_guarded
     def open(self, unit: Unit, table: Table) -> None:
         if unit.key in self._open:
             return
@@ -99,14 +145,21 @@ class _PartSink:
             os.truncate(path, unit.size)
         elif unit.size:
             raise ExportStateError(f"{path} is missing; start again with --overwrite")
-        handle = open(path, "ab")  # noqa: SIM115 - kept open across pages, closed in finish()
+        handle = open_private(path, "ab")  # kept open across pages, closed in finish()
         self._open[unit.key] = (unit, handle)
 
+    @_guarded
     def write(self, unit: Unit, table: Table, rows: Sequence[Row]) -> None:
         if not rows:
             return
         _, handle = self._open[unit.key]
-        handle.write(self.encode(table, rows))
+        try:
+            data = self.encode(table, rows)
+        except TypeError as exc:  # orjson: "Integer exceeds 64-bit range"
+            raise ExportDataError(
+                f"{table.name}: Toggl sent a value JSON cannot encode ({exc})"
+            ) from None
+        handle.write(data)
 
     def encode(self, table: Table, rows: Sequence[Row]) -> bytes:
         raise NotImplementedError
@@ -114,12 +167,14 @@ class _PartSink:
     def header(self, table: Table) -> bytes:
         return b""
 
+    @_guarded
     def sync(self) -> None:
         for unit, handle in self._open.values():
             handle.flush()
             os.fsync(handle.fileno())
             unit.size = handle.tell()
 
+    @_guarded
     def finish(self, unit: Unit) -> None:
         entry = self._open.pop(unit.key, None)
         if entry is None:
@@ -136,6 +191,7 @@ class _PartSink:
                 handle.close()
         self._open.clear()
 
+    @_guarded
     def assemble(self, groups: Sequence[tuple[Table, Sequence[Unit]]]) -> dict[str, FileInfo]:
         """Concatenate each table's parts (in the given order) into its final file."""
         files: dict[str, FileInfo] = {}
@@ -144,7 +200,7 @@ class _PartSink:
             final = self.out_dir / name
             tmp = self.out_dir / f".{name}.tmp"
             digest = hashlib.sha256()
-            with open(tmp, "wb") as out:
+            with open_private(tmp, "wb") as out:
                 head = self.header(table)
                 out.write(head)
                 digest.update(head)
@@ -263,12 +319,15 @@ class SqliteSink:
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
+            # Created 0600 before SQLite opens it; its -wal and -shm files take its mode.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE))
             db = sqlite3.connect(self.path)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             self._db = db
         return self._db
 
+    @_guarded
     def open(self, unit: Unit, table: Table) -> None:
         if table.name in self._statements:
             return
@@ -287,16 +346,23 @@ class SqliteSink:
         )
         db.commit()
 
+    @_guarded
     def write(self, unit: Unit, table: Table, rows: Sequence[Row]) -> None:
         if not rows:
             return
         params = []
-        for values, extra in rows:
-            cells = [_sql_value(v) for v in values]
-            cells.append(_json.dumps_str(extra) if extra else None)
-            params.append(cells)
+        try:
+            for values, extra in rows:
+                cells = [_sql_value(v) for v in values]
+                cells.append(_json.dumps_str(extra) if extra else None)
+                params.append(cells)
+        except TypeError as exc:  # orjson: "Integer exceeds 64-bit range"
+            raise ExportDataError(
+                f"{table.name}: Toggl sent a value JSON cannot encode ({exc})"
+            ) from None
         self._connect().executemany(self._statements[table.name], params)
 
+    @_guarded
     def sync(self) -> None:
         if self._db is not None:
             self._db.commit()
@@ -311,6 +377,7 @@ class SqliteSink:
                 db.commit()
             db.close()
 
+    @_guarded
     def assemble(self, groups: Sequence[tuple[Table, Sequence[Unit]]]) -> dict[str, FileInfo]:
         final = self.out_dir / self.NAME
         if self.path.exists() or not final.exists():

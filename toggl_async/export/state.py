@@ -11,6 +11,7 @@ cursor: no record lost, none written twice.
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,29 @@ from .errors import ExportStateError
 
 __all__ = ["STATE_VERSION", "ExportState", "Unit"]
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""2: the export's identity (``source``, ``account_workspaces``), the written-id logs
+(``seen``) and the range covered; 1 deduplicated only against the previous page."""
+
+
+def check_name(name: object) -> str:
+    """A file name read from the checkpoint: plain, inside its directory, nothing else.
+
+    A tampered checkpoint must not make a resume truncate or write a file elsewhere.
+    """
+    if (
+        not isinstance(name, str)
+        or name in ("", ".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or os.sep in name
+        or (os.altsep is not None and os.altsep in name)
+        or os.path.isabs(name)
+        or len(name) > 200
+    ):
+        raise ValueError(f"{name!r} is not a plain file name")
+    return name
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -47,8 +70,6 @@ class Unit:
     done: bool = False
     skipped: str | None = None
     """Why this listing was skipped (e.g. Reports refused a workspace), or None."""
-    last_ids: list[int] = attrs.field(factory=list)
-    """Ids of the last page read: a row repeated at a page boundary is written once."""
     position: str | None = None
     """Time-entry windows: the day of the last row read."""
 
@@ -103,6 +124,15 @@ class ExportState:
     started_at: str
     track_base_url: str = ""
     reports_base_url: str = ""
+    source: dict[str, Any] = attrs.field(factory=dict)
+    """Where the data comes from: the base URLs, or the sandbox's size and seed."""
+    account_workspaces: list[int] = attrs.field(factory=list)
+    """Every workspace id the user had when the export started (the account's identity)."""
+    seen: dict[str, int] = attrs.field(factory=dict)
+    """Per object: durable length in bytes of its written-id log (8 bytes an id)."""
+    first_entry: str | None = None
+    last_entry: str | None = None
+    """Start days of the earliest and latest time entry written (the range covered)."""
     runs: int = 1
     requests: int = 0
     phase: str = "fetching"
@@ -126,6 +156,11 @@ class ExportState:
             if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
                 raise ValueError(f"unsupported checkpoint version {data.get('version')!r}")
             units = {k: Unit(**v) for k, v in data.pop("units").items()}
+            for unit in units.values():
+                if unit.part is not None:
+                    check_name(unit.part)
+            for name in data.get("files") or {}:
+                check_name(name)
             return cls(units=units, **data)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ExportStateError(

@@ -35,7 +35,8 @@ class ExportProgress:
     """Seconds since this run started."""
     workspaces: tuple[WorkspaceProgress, ...]
     counts: Mapping[str, int]
-    entries_per_second: float
+    entries_per_second: float | None
+    """This run's pace; None until it has written an entry (a resume starts unknown)."""
     requests: int
     """Requests spent by the export so far, earlier (interrupted) runs included."""
     requests_per_1000: float | None
@@ -76,6 +77,18 @@ class ExportSummary:
     warnings: tuple[str, ...]
     already_complete: bool = False
     """True when the directory already held this finished export and nothing was done."""
+    first_entry: date | None = None
+    last_entry: date | None = None
+    """Start days of the earliest and latest entry exported: the range actually covered
+    (``since``/``until`` are the range requested)."""
+    missing: tuple[Mapping[str, Any], ...] = ()
+    """Listings asked for but refused (403/404 on a workspace): ``workspace_id``,
+    ``object``, ``start`` (time-entry windows) and ``reason``. Empty when complete."""
+
+    @property
+    def complete(self) -> bool:
+        """False for a partial export: some listing could not be read (see ``missing``)."""
+        return not self.missing
 
     @property
     def entries(self) -> int:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from operator import attrgetter
 from typing import Any, ClassVar
 
 import attrs
 
+from .._params import as_date as _as_date
 from .._params import check_id, check_positive
 from ..auth import Api
 from ..errors import InvalidCursorError
@@ -26,19 +27,6 @@ Longer ranges are split into consecutive windows of at most this many days."""
 
 _ORDER_BY = ("date", "user", "duration", "description", "last_update")
 _ORDER_DIR = ("ASC", "DESC")
-
-
-def _as_date(name: str, value: date | str) -> date:
-    if isinstance(value, datetime):
-        raise ValueError(f"{name} must be a date, not a datetime; pass {name}.date()")
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError(f"{name} must be a date or 'YYYY-MM-DD', got {value!r}")
 
 
 def windows(start: date, end: date, max_days: int = MAX_RANGE_DAYS) -> list[tuple[str, str]]:
