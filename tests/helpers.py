@@ -90,3 +90,17 @@ def task_body(id: int, workspace_id: int = 1, project_id: int = 1, **more: Any) 
         "project_id": project_id,
         **more,
     }
+
+
+def entry_body(id: int, workspace_id: int = 1, user_id: int = 1, **more: Any) -> dict[str, Any]:
+    """A stopped time entry body with the fields Toggl always sends."""
+    return {
+        "id": id,
+        "workspace_id": workspace_id,
+        "user_id": user_id,
+        "start": "2024-01-01T09:00:00Z",
+        "stop": "2024-01-01T10:00:00Z",
+        "duration": 3600,
+        "at": "2024-01-01T10:00:00Z",
+        **more,
+    }

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .helpers import project_body, task_body
+
 WID = 77
 KEYSET = "/api/v9/me/projects/paginated"
 OFFSET = "/api/v9/me/tasks"
@@ -62,17 +64,17 @@ class PageServer:
     async def _keyset(self, request: web.Request) -> web.Response:
         start = int(request.query.get("start_project_id") or 1)
         ids = self._page(KEYSET, (start - 1) // self.per_page)
-        return web.json_response([{"id": i, "workspace_id": WID, "name": f"p{i}"} for i in ids])
+        return web.json_response([project_body(i, WID) for i in ids])
 
     async def _offset(self, request: web.Request) -> web.Response:
         offset = int(request.query.get("offset") or 0)
         ids = self._page(OFFSET, offset // self.per_page)
-        return web.json_response([{"id": i, "name": f"t{i}"} for i in ids])
+        return web.json_response([task_body(i, WID) for i in ids])
 
     async def _numbered(self, request: web.Request) -> web.Response:
         page = int(request.query.get("page") or 1)
         ids = self._page(NUMBERED, page - 1)
-        return web.json_response([{"id": i, "workspace_id": WID, "name": f"p{i}"} for i in ids])
+        return web.json_response([project_body(i, WID) for i in ids])
 
     async def _tags(self, request: web.Request) -> web.Response:
         page = int(request.query.get("page") or 1)
@@ -82,7 +84,7 @@ class PageServer:
     async def _envelope(self, request: web.Request) -> web.Response:
         page = int(request.query.get("page") or 1)
         ids = self._page(ENVELOPE, page - 1)
-        data = [{"id": i, "workspace_id": WID, "name": f"t{i}"} for i in ids]
+        data = [task_body(i, WID) for i in ids]
         return web.json_response({"data": data, "total_count": self.total})
 
     async def _header(self, request: web.Request) -> web.Response:
@@ -140,6 +142,7 @@ def _report_row(i: int) -> dict[str, Any]:
     return {
         "user_id": 1,
         "username": "u",
+        "billable": False,
         "description": f"e{i}",
         "row_number": i,
         "time_entries": [

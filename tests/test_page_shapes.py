@@ -16,7 +16,7 @@ from aioresponses import aioresponses
 
 from toggl_async import DecodeError, Paginator, RetryPolicy, TogglClient
 
-from .helpers import TOKEN, TRACK
+from .helpers import TOKEN, TRACK, project_body
 
 WID = 42
 Listing = Callable[[TogglClient], Paginator[Any]]
@@ -72,7 +72,7 @@ async def test_breaking_out_leaves_no_task_pending(
     """Break out of a walk with a page in flight and drop everything: the loop closes the
     iteration, the request is cancelled, and asyncio has nothing to complain about."""
     url, listing = LISTINGS["keyset"]
-    page = '[{"id": 1, "workspace_id": 42}, {"id": 2, "workspace_id": 42}]'
+    page = json.dumps([project_body(1, 42), project_body(2, 42)])
     caplog.set_level(logging.ERROR, logger="asyncio")
     with aioresponses() as m:
         pattern = re.compile(re.escape(url) + r"\?.*")

@@ -48,7 +48,13 @@ def row(number: int, *entry_ids: int, day: str = "2024-01-02") -> dict[str, Any]
         }
         for i in entry_ids
     ]
-    return {"user_id": 1, "row_number": number, "time_entries": entries}
+    return {
+        "user_id": 1,
+        "username": "u",
+        "billable": False,
+        "row_number": number,
+        "time_entries": entries,
+    }
 
 
 def page(

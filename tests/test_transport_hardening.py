@@ -42,7 +42,7 @@ from toggl_async.auth import Api
 from toggl_async.limits import Slots, parse_quota
 from toggl_async.transport import Request
 
-from .helpers import TOKEN, TRACK, sent
+from .helpers import TOKEN, TRACK, entry_body, me_body, project_body, sent
 
 FAST = RetryPolicy(backoff_base=0.0, rate_limit_fallback=0.0)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -159,7 +159,7 @@ async def test_credentials_over_plain_http_to_a_remote_host_warn_once() -> None:
     remote = "http://toggl.example.com/api/v9"
     async with TogglClient(api_token=TOKEN, track_base_url=remote, retry=FAST) as toggl:
         with aioresponses() as m:
-            m.get(f"{remote}/me", payload={"id": 1}, repeat=True)
+            m.get(f"{remote}/me", payload=me_body(1), repeat=True)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 await toggl.me.get()
@@ -171,7 +171,7 @@ async def test_credentials_over_plain_http_to_a_remote_host_warn_once() -> None:
 
 async def test_plain_http_to_loopback_does_not_warn() -> None:
     async def handler(request: web.Request) -> web.Response:
-        return web.json_response({"id": 1})
+        return web.json_response(me_body(1))
 
     async with serve(handler) as base, on(base) as toggl:
         with warnings.catch_warnings():
@@ -192,7 +192,7 @@ async def test_aclose_fails_calls_in_flight_and_queued_promptly_with_client_clos
         if arrived == 10:
             saturated.set()
         await asyncio.sleep(60)
-        return web.json_response({"id": 1})
+        return web.json_response(me_body(1))
 
     async with serve(slow) as base:
         toggl = on(base, max_concurrency=10, timeout=60)
@@ -261,7 +261,7 @@ class QuotaServer:
             return web.json_response("hourly limit reached", status=402, headers=headers)
         self.used += 1
         headers["X-Toggl-Quota-Remaining"] = str(self.limit - self.used)
-        return web.json_response({"id": 1}, headers=headers)
+        return web.json_response(me_body(1), headers=headers)
 
 
 async def test_queued_calls_check_the_quota_and_count_those_in_flight() -> None:
@@ -335,7 +335,7 @@ async def test_odd_quota_headers_never_break_a_good_response(value: str) -> None
     odd = {"X-Toggl-Quota-Remaining": value, "X-Toggl-Quota-Resets-In": value}
     async with TogglClient(api_token=TOKEN, retry=FAST) as toggl:
         with aioresponses() as m:
-            m.get(f"{TRACK}/me", payload={"id": 7}, headers=odd)
+            m.get(f"{TRACK}/me", payload=me_body(7), headers=odd)
             assert (await toggl.me.get()).id == 7
     parsed = parse_quota(odd)
     assert parsed is None or (abs(parsed[0]) <= 10**9 and 0 <= parsed[1] <= 3600)
@@ -346,7 +346,7 @@ async def test_an_absurd_retry_after_is_ignored_not_slept_on(value: str) -> None
     async with TogglClient(api_token=TOKEN, retry=FAST) as toggl:
         with aioresponses() as m:
             m.get(f"{TRACK}/me", status=429, headers={"Retry-After": value})
-            m.get(f"{TRACK}/me", payload={"id": 3})
+            m.get(f"{TRACK}/me", payload=me_body(3))
             assert (await deadline(toggl.me.get())).id == 3
 
 
@@ -471,8 +471,8 @@ class Sneaky(int):
 async def test_an_int_subclass_id_goes_into_the_path_as_its_value() -> None:
     async with TogglClient(api_token=TOKEN, retry=FAST) as toggl:
         with aioresponses() as m:
-            m.get(f"{TRACK}/workspaces/5/projects/6", payload={"id": 6})
-            m.get(f"{TRACK}/me/time_entries/7", payload={"id": 7})
+            m.get(f"{TRACK}/workspaces/5/projects/6", payload=project_body(6, 5))
+            m.get(f"{TRACK}/me/time_entries/7", payload=entry_body(7))
             m.get(f"{TRACK}/me/projects/paginated?per_page=3&start_project_id=4", payload=[])
             assert (await toggl.projects.get(Sneaky(5), Sneaky(6))).id == 6
             assert (await toggl.time_entries.get(Sneaky(7))).id == 7
@@ -493,7 +493,7 @@ async def test_base_urls_come_from_the_environment_when_not_given(
     monkeypatch.setenv("TOGGL_FOCUS_BASE_URL", "https://focus.internal/api")
     async with TogglClient(api_token=TOKEN, focus_api_key="k", retry=FAST) as toggl:
         with aioresponses() as m:
-            m.get("https://track.internal/api/v9/me", payload={"id": 1})
+            m.get("https://track.internal/api/v9/me", payload=me_body(1))
             m.get("https://focus.internal/api/organizations/1/workspaces/2/tracking/current",
                   body="")  # fmt: skip
             assert (await toggl.me.get()).id == 1
@@ -514,7 +514,7 @@ async def test_trust_env_sends_through_the_environment_proxy(
     def record(where: str) -> Handler:
         async def handler(request: web.Request) -> web.Response:
             seen[where].append(str(request.url.path))
-            return web.json_response({"id": 1 if where == "direct" else 2})
+            return web.json_response(me_body(1 if where == "direct" else 2))
 
         return handler
 
@@ -638,7 +638,7 @@ async def test_a_call_cancelled_while_queued_for_a_slot_does_not_leak_it() -> No
         started += 1
         if started == 1:
             await release.wait()
-        return web.json_response({"id": started})
+        return web.json_response(me_body(started))
 
     async with serve(gate) as base, on(base, max_concurrency=1) as toggl:
         first = asyncio.create_task(toggl.me.get())
