@@ -1,0 +1,384 @@
+"""The retry policy and error mapping as users see them through the client (issue 16).
+
+Each test pins one behaviour that a mutation of the library once changed without the suite
+noticing. Waits go through a virtual clock (the transport's ``asyncio.sleep`` and
+``time.monotonic`` are replaced for the test), so the exact figures the client chose are
+asserted, and no test actually waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from types import ModuleType
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aioresponses import aioresponses
+
+import toggl_async.transport as transport_module
+from toggl_async import (
+    AuthenticationError,
+    ForbiddenError,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+    TogglAPIError,
+    TogglClient,
+    TogglConnectionError,
+)
+
+from .helpers import FOCUS, TOKEN, TRACK, sent
+
+ENTRY_URL = f"{TRACK}/workspaces/7/time_entries/9"
+
+
+class VirtualClock:
+    """Stands in for the transport's view of time: sleeping advances it instantly."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float, result: Any = None) -> Any:
+        self.sleeps.append(seconds)
+        self.now += max(0.0, seconds)
+        await _REAL_SLEEP(0)
+        return result
+
+
+_REAL_SLEEP = asyncio.sleep
+
+
+class _Proxy(ModuleType):
+    """A module that answers like ``real`` except for the names given."""
+
+    def __init__(self, real: ModuleType, **overrides: Any) -> None:
+        super().__init__(real.__name__)
+        self._real = real
+        self.__dict__.update(overrides)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
+    virtual = VirtualClock()
+    monkeypatch.setattr(transport_module, "asyncio", _Proxy(asyncio, sleep=virtual.sleep))
+    monkeypatch.setattr(transport_module, "time", _Proxy(time, monotonic=virtual.monotonic))
+    return virtual
+
+
+def client(policy: RetryPolicy, **kwargs: Any) -> TogglClient:
+    return TogglClient(api_token=TOKEN, retry=policy, **kwargs)
+
+
+def policy(**kwargs: Any) -> RetryPolicy:
+    """A policy whose random source is fixed, so every wait is exactly predictable."""
+    kwargs.setdefault("random", lambda: 0.5)
+    return RetryPolicy(**kwargs)
+
+
+# -- what is retried ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_delete_is_idempotent_and_retried_on_5xx(clock: VirtualClock, status: int) -> None:
+    async with client(policy(max_attempts=3, backoff_base=2.0)) as toggl:
+        with aioresponses() as m:
+            m.delete(ENTRY_URL, status=status, body='"try again"')
+            m.delete(ENTRY_URL, status=200, body="")
+            await toggl.time_entries.delete(7, 9)
+            assert len(sent(m, "DELETE", ENTRY_URL)) == 2
+    assert clock.sleeps == [1.0]  # base 2 * 2**0 * random 0.5
+
+
+async def test_delete_is_retried_after_a_connection_reset(clock: VirtualClock) -> None:
+    async with client(policy(max_attempts=3, backoff_base=2.0)) as toggl:
+        with aioresponses() as m:
+            m.delete(ENTRY_URL, exception=aiohttp.ServerDisconnectedError())
+            m.delete(ENTRY_URL, exception=aiohttp.ClientOSError(104, "Connection reset"))
+            m.delete(ENTRY_URL, status=200, body="")
+            await toggl.time_entries.delete(7, 9)
+            assert len(sent(m, "DELETE", ENTRY_URL)) == 3
+    assert clock.sleeps == [1.0, 2.0]  # exponential: 2 * 2**n * 0.5
+
+
+async def test_504_is_retried_for_a_get(clock: VirtualClock) -> None:
+    async with client(policy(max_attempts=2, backoff_base=0.0)) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=504, body="<html><title>504 Gateway Time-out</title>")
+            m.get(f"{TRACK}/me", payload={"id": 4})
+            assert (await toggl.me.get()).id == 4
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 2
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 409, 422])
+async def test_client_errors_are_never_retried(clock: VirtualClock, status: int) -> None:
+    async with client(policy(max_attempts=5)) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=status, body='"no"', repeat=True)
+            with pytest.raises(TogglAPIError):
+                await toggl.me.get()
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 1
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    "exception",
+    [aiohttp.ServerDisconnectedError(), TimeoutError(), aiohttp.ClientPayloadError("cut")],
+)
+async def test_creating_post_is_not_retried_once_it_may_have_been_sent(
+    clock: VirtualClock, exception: Exception
+) -> None:
+    url = f"{TRACK}/workspaces/7/time_entries"
+    async with client(policy(max_attempts=5)) as toggl:
+        with aioresponses() as m:
+            m.post(url, exception=exception, repeat=True)
+            with pytest.raises(TogglConnectionError):
+                await toggl.time_entries.create(
+                    7, start=datetime(2026, 1, 1, tzinfo=UTC), duration=60
+                )
+            assert len(sent(m, "POST", url)) == 1
+
+
+# -- how long it waits -----------------------------------------------------------------------
+
+
+async def test_429_retry_after_is_honoured_over_the_fallback(clock: VirtualClock) -> None:
+    retry = policy(rate_limit_fallback=50.0, backoff_base=0.0)
+    async with client(retry) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "3"}, body="")
+            m.get(f"{TRACK}/me", status=429, body="")  # no Retry-After: the fallback
+            m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "0"}, body="")
+            m.get(f"{TRACK}/me", payload={"id": 1})
+            assert (await toggl.me.get()).id == 1
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 4
+    assert clock.sleeps == [3.0, 50.0, 0.0]
+
+
+async def test_jitter_on_top_of_retry_after_is_capped_at_one_second(clock: VirtualClock) -> None:
+    # Uncapped, the jitter would be 10 * 2**n * 0.5 = 5 s, then 10 s.
+    retry = policy(backoff_base=10.0, backoff_max=100.0, rate_limit_fallback=50.0)
+    async with client(retry) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "3"}, body="")
+            m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "2"}, body="")
+            m.get(f"{TRACK}/me", payload={"id": 1})
+            await toggl.me.get()
+    assert clock.sleeps == [4.0, 3.0]
+
+
+async def test_retry_after_as_an_http_date(clock: VirtualClock) -> None:
+    when = datetime.now(UTC) + timedelta(seconds=120)
+    retry = policy(backoff_base=0.0, rate_limit_fallback=50.0)
+    async with client(retry) as toggl:
+        with aioresponses() as m:
+            m.get(
+                f"{TRACK}/me",
+                status=429,
+                headers={"Retry-After": format_datetime(when, usegmt=True)},
+                body="",
+            )
+            m.get(f"{TRACK}/me", payload={"id": 1})
+            await toggl.me.get()
+    [wait] = clock.sleeps
+    assert 110.0 <= wait <= 121.0  # whole seconds in the header; the test itself takes time
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("7", 7.0),
+        ("1.5", 1.5),
+        ("-4", 0.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date in the past: go now
+        ("soon", None),  # unreadable: as if absent
+    ],
+)
+async def test_retry_after_forms_are_read_into_the_error(
+    header: str, expected: float | None
+) -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=429, headers={"Retry-After": header}, body="")
+            with pytest.raises(RateLimitError) as info:
+                await toggl.me.get()
+    assert info.value.retry_after == expected
+
+
+async def test_gives_up_when_the_next_wait_would_pass_max_elapsed(clock: VirtualClock) -> None:
+    retry = policy(max_attempts=10, max_elapsed=10.0, backoff_base=0.0)
+    async with client(retry) as toggl:
+        with aioresponses() as m:
+            for _ in range(4):
+                m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "4"}, body='"slow"')
+            m.get(f"{TRACK}/me", payload={"id": 1})
+            with pytest.raises(RateLimitError) as info:
+                await toggl.me.get()
+            # 4 s + 4 s fit in 10 s; a third wait would end at 12 s: give up instead.
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 3
+    assert clock.sleeps == [4.0, 4.0]
+    assert info.value.retry_after == 4.0
+
+
+async def test_a_single_wait_longer_than_max_elapsed_is_not_made(clock: VirtualClock) -> None:
+    retry = policy(max_attempts=10, max_elapsed=30.0)
+    async with client(retry) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=503, headers={"Retry-After": "3600"}, body="")
+            m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "3600"}, body="")
+            m.get(f"{TRACK}/me", payload={"id": 1})
+            with pytest.raises(RateLimitError):
+                await toggl.me.get()  # 5xx: jitter only (0.25 s), then the 429's hour
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 2
+    assert clock.sleeps == [0.25]
+
+
+async def test_max_attempts_counts_the_first_attempt(clock: VirtualClock) -> None:
+    async with client(policy(max_attempts=3, backoff_base=1.0)) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=502, body="", repeat=True)
+            with pytest.raises(ServerError):
+                await toggl.me.get()
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 3
+    assert clock.sleeps == [0.5, 1.0]
+
+
+def test_backoff_is_capped_by_backoff_max() -> None:
+    retry = RetryPolicy(backoff_base=1.0, backoff_max=5.0, random=lambda: 0.5)
+    assert [retry.backoff(n) for n in range(5)] == [0.5, 1.0, 2.0, 2.5, 2.5]
+    assert retry.delay(3) == 2.5
+    assert retry.delay(3, retry_after=-2.0) == 1.0  # a negative figure counts as 0
+    assert RetryPolicy.never().max_attempts == 1
+    export = RetryPolicy.for_export()
+    assert (export.max_attempts, export.max_elapsed, export.wait_for_quota) == (10, 3600.0, True)
+
+
+# -- which error, and what it says ------------------------------------------------------------
+
+
+async def test_focus_403_is_an_authentication_error() -> None:
+    url = f"{FOCUS}/organizations/1/workspaces/2/tracking/current"
+    async with client(RetryPolicy.never(), focus_api_key="toggl_sk_x") as toggl:
+        with aioresponses() as m:
+            m.get(url, status=403, body='"invalid api key"')
+            with pytest.raises(AuthenticationError) as info:
+                await toggl.focus.current(1, 2)
+    assert type(info.value) is AuthenticationError
+    assert "invalid api key" in str(info.value) and "TOGGL_FOCUS_API_KEY" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "cls"),
+    [
+        ("/workspaces/7", ForbiddenError),
+        ("/me", AuthenticationError),
+        ("/me/time_entries/5", AuthenticationError),
+    ],
+)
+async def test_track_403_is_forbidden_outside_me(path: str, cls: type[TogglAPIError]) -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}{path}", status=403, body='"nope"')
+            with pytest.raises(TogglAPIError) as info:
+                if path == "/workspaces/7":
+                    await toggl.workspaces.get(7)
+                elif path == "/me":
+                    await toggl.me.get()
+                else:
+                    await toggl.time_entries.get(5)
+    assert type(info.value) is cls
+    assert info.value.status == 403 and info.value.message == "nope"
+
+
+NGINX = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "message"),
+    [
+        ("text/html", NGINX, "502 Bad Gateway"),
+        ("application/octet-stream", NGINX, "502 Bad Gateway"),  # sniffed from the body
+        ("text/html", "<html><body>oops</body></html>", "<html><body>oops</body></html>"),
+        ("application/json", '{"message": "db down"}', "db down"),
+        ("application/json", '{"error": "overloaded", "code": 7}', "overloaded"),
+        ("application/json", '{"error_message": "later"}', "later"),
+        ("application/json", '{"errors": ["a", "b"]}', "['a', 'b']"),
+        ("application/json", '{"status": "bad"}', '{"status": "bad"}'),
+        ("application/json", '"a JSON string"', "a JSON string"),
+        ("application/json", "[1, 2]", "[1, 2]"),
+        ("text/plain", "  upstream connect error  ", "upstream connect error"),
+        ("text/plain", "", ""),
+    ],
+)
+async def test_error_bodies_become_the_message(content_type: str, body: str, message: str) -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=502, headers={"Content-Type": content_type}, body=body)
+            with pytest.raises(ServerError) as info:
+                await toggl.me.get()
+    assert info.value.message == message
+    assert info.value.body == body.encode()
+    expected = f"GET {TRACK}/me failed with HTTP 502"
+    assert str(info.value).startswith(expected + (f": {message}" if message else ""))
+
+
+async def test_a_long_non_json_body_is_cut_in_the_message() -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=400, body="x" * 5000)
+            with pytest.raises(TogglAPIError) as info:
+                await toggl.me.get()
+    assert info.value.message == "x" * 500
+    assert len(info.value.body) == 5000
+
+
+# -- rate_limit= at a real server -----------------------------------------------------------
+
+
+async def test_rate_limit_spaces_requests_at_the_server() -> None:
+    arrivals: list[float] = []
+
+    async def me(request: web.Request) -> web.Response:
+        arrivals.append(time.monotonic())
+        return web.json_response({"id": 1})
+
+    app = web.Application()
+    app.router.add_get("/api/v9/me", me)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with TogglClient(
+            api_token=TOKEN,
+            track_base_url=f"http://127.0.0.1:{port}/api/v9",
+            rate_limit=20.0,  # one request every 50 ms
+            max_concurrency=8,
+        ) as toggl:
+            async with asyncio.timeout(30):
+                await asyncio.gather(*(toggl.me.get() for _ in range(8)))
+    finally:
+        await runner.cleanup()
+    assert len(arrivals) == 8
+    arrivals.sort()
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    # A lower bound only (the slots are 50 ms apart; allow scheduling jitter of 20 ms each).
+    assert arrivals[-1] - arrivals[0] >= 7 * 0.05 * 0.9, gaps
+    assert min(gaps) >= 0.03, gaps
