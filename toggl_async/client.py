@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from types import TracebackType
 
@@ -36,6 +37,13 @@ DEFAULT_REPORTS_URL = "https://api.track.toggl.com/reports/api/v3"
 DEFAULT_FOCUS_URL = "https://focus.toggl.com/api"
 
 
+def _base_url(given: str | None, env_name: str, default: str) -> str:
+    """An explicit argument, else the environment variable (as the CLI reads it), else Toggl's."""
+    if given is not None:
+        return given
+    return os.environ.get(env_name) or default
+
+
 def _check_url(name: str, url: str) -> str:
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise ConfigurationError(f"{name} must be an http(s) URL prefix, got {url!r}")
@@ -61,9 +69,9 @@ class TogglClient:
         email: str | None = None,
         password: str | None = None,
         focus_api_key: str | None = None,
-        track_base_url: str = DEFAULT_TRACK_URL,
-        reports_base_url: str = DEFAULT_REPORTS_URL,
-        focus_base_url: str = DEFAULT_FOCUS_URL,
+        track_base_url: str | None = None,
+        reports_base_url: str | None = None,
+        focus_base_url: str | None = None,
         timeout: float = 30.0,
         max_connections: int | None = None,
         max_concurrency: int = 10,
@@ -72,6 +80,11 @@ class TogglClient:
         user_agent: str = DEFAULT_USER_AGENT,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        track_base_url = _base_url(track_base_url, "TOGGL_TRACK_BASE_URL", DEFAULT_TRACK_URL)
+        reports_base_url = _base_url(
+            reports_base_url, "TOGGL_REPORTS_BASE_URL", DEFAULT_REPORTS_URL
+        )
+        focus_base_url = _base_url(focus_base_url, "TOGGL_FOCUS_BASE_URL", DEFAULT_FOCUS_URL)
         self._credentials = Credentials(
             api_token=api_token, email=email, password=password, focus_api_key=focus_api_key
         )
