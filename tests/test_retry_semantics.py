@@ -9,7 +9,7 @@ asserted, and no test actually waits.
 from __future__ import annotations
 
 import asyncio
-import itertools
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -21,10 +21,12 @@ import pytest
 from aiohttp import web
 from aioresponses import aioresponses
 
+import toggl_async.limits as limits_module
 import toggl_async.transport as transport_module
 from toggl_async import (
     AuthenticationError,
     ForbiddenError,
+    QuotaExceededError,
     RateLimitError,
     RetryPolicy,
     ServerError,
@@ -32,6 +34,7 @@ from toggl_async import (
     TogglClient,
     TogglConnectionError,
 )
+from toggl_async.limits import Quota, RateLimiter
 
 from .helpers import FOCUS, TOKEN, TRACK, sent
 
@@ -42,7 +45,8 @@ class VirtualClock:
     """Stands in for the transport's view of time: sleeping advances it instantly."""
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        # Starts at the real reading: quota headers are stamped with the real clock.
+        self.now = time.monotonic()
         self.sleeps: list[float] = []
 
     def monotonic(self) -> float:
@@ -75,6 +79,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
     virtual = VirtualClock()
     monkeypatch.setattr(transport_module, "asyncio", _Proxy(asyncio, sleep=virtual.sleep))
     monkeypatch.setattr(transport_module, "time", _Proxy(time, monotonic=virtual.monotonic))
+    monkeypatch.setattr(limits_module, "time", _Proxy(time, monotonic=virtual.monotonic))
     return virtual
 
 
@@ -365,20 +370,153 @@ async def test_rate_limit_spaces_requests_at_the_server() -> None:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    interval = 0.2
     try:
         async with TogglClient(
             api_token=TOKEN,
             track_base_url=f"http://127.0.0.1:{port}/api/v9",
-            rate_limit=20.0,  # one request every 50 ms
+            rate_limit=1 / interval,
             max_concurrency=8,
         ) as toggl:
+            started = time.monotonic()
             async with asyncio.timeout(30):
                 await asyncio.gather(*(toggl.me.get() for _ in range(8)))
     finally:
         await runner.cleanup()
     assert len(arrivals) == 8
-    arrivals.sort()
-    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-    # A lower bound only (the slots are 50 ms apart; allow scheduling jitter of 20 ms each).
-    assert arrivals[-1] - arrivals[0] >= 7 * 0.05 * 0.9, gaps
-    assert min(gaps) >= 0.03, gaps
+    # A lower bound only: the k-th request may not reach the server before k intervals
+    # have passed (late connections may bunch arrivals up afterwards, so no gap is checked).
+    offsets = [round(t - started, 3) for t in sorted(arrivals)]
+    for k, offset in enumerate(offsets):
+        assert offset >= k * interval * 0.95, offsets
+
+
+# -- the quota wait, the error's details --------------------------------------------------------
+
+
+def _quota_spent(resets_in: str) -> dict[str, str]:
+    return {"X-Toggl-Quota-Remaining": "0", "X-Toggl-Quota-Resets-In": resets_in}
+
+
+@pytest.mark.parametrize(
+    ("base", "wait"),
+    [
+        (1.0, 5.5),  # the reset plus jitter: base * random = 0.5 s
+        (10.0, 6.0),  # ... the jitter capped at 1 s (uncapped: 5 s)
+    ],
+)
+async def test_quota_wait_is_the_reset_plus_capped_jitter(
+    clock: VirtualClock, caplog: pytest.LogCaptureFixture, base: float, wait: float
+) -> None:
+    retry = policy(wait_for_quota=True, backoff_base=base, max_quota_wait=5.0)
+    caplog.set_level(logging.WARNING, logger="toggl_async")
+    async with client(retry) as toggl:
+        with aioresponses() as m:
+            # resets_in equal to max_quota_wait: still worth waiting for
+            m.get(f"{TRACK}/me", status=402, headers=_quota_spent("5"), body='"quota"')
+            m.get(f"{TRACK}/me", payload={"id": 1})
+            assert (await toggl.me.get()).id == 1
+    assert clock.sleeps == [wait]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Toggl API quota spent; waiting {wait:.0f} s for it to reset"
+    ]
+
+
+async def test_quota_error_carries_status_message_and_request_id() -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(
+                f"{TRACK}/me",
+                status=402,
+                headers={**_quota_spent("60"), "X-Request-Id": "req-1"},
+                body='"You have hit your hourly limit"',
+            )
+            with pytest.raises(QuotaExceededError) as info:
+                await toggl.me.get()
+    error = info.value
+    assert (error.status, error.message, error.request_id) == (
+        402,
+        "You have hit your hourly limit",
+        "req-1",
+    )
+    assert (error.remaining, error.resets_in) == (0, 60.0)
+    assert str(error).endswith("(request id req-1)")
+
+
+@pytest.mark.parametrize(
+    ("headers", "request_id"),
+    [
+        ({"X-Request-Id": "abc"}, "abc"),
+        ({"X-Toggl-Request-Id": "def"}, "def"),
+        ({"X-Request-Id": "abc", "X-Toggl-Request-Id": "def"}, "abc"),
+        ({}, None),
+    ],
+)
+async def test_request_id_comes_from_either_header(
+    headers: dict[str, str], request_id: str | None
+) -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=404, headers=headers, body='"gone"')
+            with pytest.raises(TogglAPIError) as info:
+                await toggl.me.get()
+    assert info.value.request_id == request_id
+
+
+async def test_an_html_content_type_without_title_keeps_200_characters() -> None:
+    text = "Service Unavailable " * 20  # 400 characters, no tags at all
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=503, headers={"Content-Type": "text/html"}, body=text)
+            with pytest.raises(ServerError) as info:
+                await toggl.me.get()
+    assert info.value.message == text.strip()[:200]
+
+
+@pytest.mark.parametrize(
+    ("exception", "reason"),
+    [
+        (aiohttp.ServerDisconnectedError(), "Server disconnected"),
+        (aiohttp.ClientConnectionError(), "ClientConnectionError"),  # no text: the type
+    ],
+)
+async def test_connection_errors_say_what_failed_and_what_to_check(
+    exception: Exception, reason: str
+) -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", exception=exception)
+            with pytest.raises(TogglConnectionError) as info:
+                await toggl.me.get()
+    error = info.value
+    assert (error.method, error.url) == ("GET", f"{TRACK}/me")
+    assert str(error) == (
+        f"GET {TRACK}/me failed before a complete response arrived ({reason}); "
+        "check the network or the base URL"
+    )
+
+
+def test_quota_seconds_to_reset_counts_down_to_zero() -> None:
+    quota = Quota(bucket="user", remaining=0, resets_in=10.0, observed_at=100.0)
+    assert quota.seconds_to_reset(now=104.0) == 6.0
+    assert quota.seconds_to_reset(now=130.0) == 0.0
+    assert quota.exhausted(now=104.0) and not quota.exhausted(now=110.0)
+    assert not Quota(bucket="user", remaining=1, resets_in=10.0, observed_at=100.0).exhausted(
+        now=101.0
+    )
+
+
+async def test_rate_limiter_lets_the_first_request_go_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(limits_module, "asyncio", _Proxy(asyncio, sleep=fake_sleep))
+    now = [0.0]  # a clock that starts at zero, as a test's may
+    limiter = RateLimiter(2.0, clock=lambda: now[0])
+    await limiter.acquire()
+    await limiter.acquire()
+    assert waits == [0.5]
