@@ -20,12 +20,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aioresponses import aioresponses
+from multidict import CIMultiDict, CIMultiDictProxy
 
 import toggl_async.limits as limits_module
 import toggl_async.transport as transport_module
 from toggl_async import (
     AuthenticationError,
     ForbiddenError,
+    PaymentRequiredError,
     QuotaExceededError,
     RateLimitError,
     RetryPolicy,
@@ -35,6 +37,7 @@ from toggl_async import (
     TogglConnectionError,
 )
 from toggl_async.limits import Quota, RateLimiter
+from toggl_async.transport import Response, error_from_response
 
 from .helpers import FOCUS, TOKEN, TRACK, sent
 
@@ -320,6 +323,9 @@ NGINX = (
         ("text/html", NGINX, "502 Bad Gateway"),
         ("application/octet-stream", NGINX, "502 Bad Gateway"),  # sniffed from the body
         ("text/html", "<html><body>oops</body></html>", "<html><body>oops</body></html>"),
+        ("text/html", "<title>first</title><title>second</title>", "first"),
+        ("text/html", "a<title>T</title>", "T"),  # the title need not open the body
+        ("text/html", "<p>no title</title>", "<p>no title</title>"),
         ("application/json", '{"message": "db down"}', "db down"),
         ("application/json", '{"error": "overloaded", "code": 7}', "overloaded"),
         ("application/json", '{"error_message": "later"}', "later"),
@@ -520,3 +526,32 @@ async def test_rate_limiter_lets_the_first_request_go_at_once(
     await limiter.acquire()
     await limiter.acquire()
     assert waits == [0.5]
+
+
+async def test_a_body_that_is_not_utf8_is_shown_not_raised() -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=500, body=b"\xff\xfe broken")
+            with pytest.raises(ServerError) as info:
+                await toggl.me.get()
+    assert info.value.message == "\ufffd\ufffd broken"
+
+
+async def test_402_without_quota_headers_keeps_its_status() -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=402, body='"premium only"')
+            with pytest.raises(PaymentRequiredError) as info:
+                await toggl.me.get()
+    assert (info.value.status, info.value.message) == (402, "premium only")
+
+
+def test_error_from_response_without_its_request_is_forbidden_for_a_403() -> None:
+    response = Response(
+        status=403,
+        headers=CIMultiDictProxy(CIMultiDict()),
+        body=b'"no"',
+        method="GET",
+        url=f"{TRACK}/me",
+    )
+    assert type(error_from_response(response)) is ForbiddenError
