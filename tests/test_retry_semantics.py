@@ -26,6 +26,7 @@ import toggl_async.limits as limits_module
 import toggl_async.transport as transport_module
 from toggl_async import (
     AuthenticationError,
+    DecodeError,
     ForbiddenError,
     PaymentRequiredError,
     QuotaExceededError,
@@ -555,3 +556,26 @@ def test_error_from_response_without_its_request_is_forbidden_for_a_403() -> Non
         url=f"{TRACK}/me",
     )
     assert type(error_from_response(response)) is ForbiddenError
+
+
+async def test_a_long_json_body_without_a_message_is_cut_too() -> None:
+    body = "[" + ", ".join(["1234567890"] * 100) + "]"  # 1200 characters
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=500, body=body)
+            with pytest.raises(ServerError) as info:
+                await toggl.me.get()
+    assert info.value.message == body[:500]
+
+
+async def test_a_body_that_is_not_json_is_a_decode_error_with_its_details() -> None:
+    body = b"{" + b"x" * 200
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=200, body=body)
+            with pytest.raises(DecodeError) as info:
+                await toggl.me.get()
+    error = info.value
+    assert (error.method, error.url, error.body) == ("GET", f"{TRACK}/me", body)
+    assert str(error).startswith(f"GET {TRACK}/me returned a body that is not valid JSON (")
+    assert str(error).endswith(f"first bytes: {body[:80]!r}")
