@@ -1,22 +1,55 @@
-"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s bench``."""
+"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s bench``.
+
+``nox -s tests`` runs the suite twice, with the bare install and with every extra (orjson for
+``[fast]``, rich for ``[cli]``), each under branch coverage that follows subprocesses (the CLI
+and README tests start them); ``nox -s coverage`` then reports both runs combined.
+``nox -s mutation`` is mutation testing (slow, not in CI).
+"""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "coverage", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
 SOURCES = ["toggl_async", "toggl_async_sync", "tests", "benchmarks", "noxfile.py"]
+ROOT = Path(__file__).resolve().parent
+COVERAGE_DATA = ROOT / ".coverage-data"
 
 
 @nox.session
-def tests(session: nox.Session) -> None:
-    """The test suite with branch coverage (the live tests run only with TOGGL_API_TOKEN)."""
-    session.install("-e", ".[test]")
-    session.run("coverage", "erase")
-    session.run("coverage", "run", "-m", "pytest", *session.posargs)
-    session.run("coverage", "report")
+@nox.parametrize(
+    "extras",
+    [nox.param("test", id="base"), nox.param("fast,cli,test", id="extras")],
+)
+def tests(session: nox.Session, extras: str) -> None:
+    """The test suite with branch coverage, subprocesses included (live tests need a token)."""
+    session.install("-e", f".[{extras}]")
+    name = "base" if extras == "test" else "extras"
+    folder = COVERAGE_DATA / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    # Every process (pytest and the CLIs it starts) writes .coverage.<host>.<pid>... here.
+    env = {"COVERAGE_FILE": str(folder / ".coverage")}
+    session.run("coverage", "run", "-m", "pytest", *session.posargs, env=env)
+    session.run("coverage", "combine", "--quiet", str(folder), env=env)
+    session.run("coverage", "report", env=env)
+
+
+@nox.session
+def coverage(session: nox.Session) -> None:
+    """Both test runs combined: what the suite covers with and without the extras."""
+    session.install("coverage[toml]>=7.10.3")
+    runs = [str(path) for path in sorted(COVERAGE_DATA.glob("*/.coverage"))]
+    if not runs:
+        session.error("no coverage data: run `nox -s tests` first")
+    env = {"COVERAGE_FILE": str(ROOT / ".coverage")}
+    session.run("coverage", "combine", "--keep", "--quiet", *runs, env=env)
+    session.run("coverage", "report", env=env)
 
 
 @nox.session
@@ -32,6 +65,21 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the library, the sync shim and its typed-usage example."""
     session.install("-e", ".[fast,cli,test]")
     session.run("mypy", "--strict", "toggl_async", "toggl_async_sync", "tests/typing")
+
+
+@nox.session
+def mutation(session: nox.Session) -> None:
+    """Mutation testing with mutmut 3 over the modules in ``[tool.mutmut]`` (slow; not in CI).
+
+    ``nox -s mutation`` runs every mutant; ``nox -s mutation -- "toggl_async.retry*"`` only
+    those of one module (mutmut's mutant-name globs). Results are cached in ``mutants/``:
+    a second run only re-tests what changed. Survivors: ``mutmut results``, then
+    ``mutmut show NAME`` for the diff.
+    """
+    session.install("-e", ".[fast,cli,test]")
+    session.install("mutmut>=3.3")
+    session.run("mutmut", "run", *session.posargs)
+    session.run("mutmut", "results", success_codes=[0, 1])
 
 
 @nox.session

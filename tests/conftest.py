@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 import aioresponses.core
+import pytest
 
 pytest_plugins = ["toggl_async.testing.pytest_plugin"]
 
@@ -33,3 +34,10 @@ def _patch_aioresponses_for_aiohttp_314() -> None:
 
 
 _patch_aioresponses_for_aiohttp_314()
+
+
+@pytest.fixture(autouse=True)
+def _no_base_url_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests mock Toggl's default URLs: a developer's TOGGL_*_BASE_URL must not redirect them."""
+    for name in ("TOGGL_TRACK_BASE_URL", "TOGGL_REPORTS_BASE_URL", "TOGGL_FOCUS_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)

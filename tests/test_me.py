@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 from aioresponses import aioresponses
-from yarl import URL
 
 from toggl_async import AuthenticationError, TogglClient
 from toggl_async.records import Me, Project
@@ -260,5 +259,35 @@ def test_iter_projects_refuses_bad_arguments(toggl: TogglClient, kwargs: dict[st
         toggl.me.iter_projects(**kwargs)  # type: ignore[arg-type]
 
 
-def test_urls_never_carry_credentials() -> None:
-    assert TOKEN not in str(URL(TRACK))
+async def test_urls_never_carry_credentials() -> None:
+    """The URLs the client builds (sent, and quoted in errors) hold no credential."""
+    secrets = [TOKEN, "a@example.com", "pw-123456", "toggl_sk_secret"]
+    token_client = TogglClient(api_token=TOKEN, focus_api_key="toggl_sk_secret")
+    password_client = TogglClient(email="a@example.com", password="pw-123456")
+    seen: list[str] = []
+    async with token_client, password_client:
+        with aioresponses() as m:
+            m.get(re.compile(r".*"), status=404, body='"not found"', repeat=True)
+            for toggl in (token_client, password_client):
+                for call in (
+                    toggl.me.get(with_related_data=True),
+                    toggl.time_entries.get(5),
+                    toggl.workspaces.get(7),
+                    toggl.me.iter_projects(per_page=10).collect(),
+                ):
+                    with pytest.raises(Exception) as info:
+                        await call
+                    seen += [str(info.value), getattr(info.value, "url", "")]
+            with pytest.raises(Exception) as info:
+                await token_client.focus.current(1, 2)
+            seen.append(str(info.value))
+            seen += [str(url) for _, url in m.requests]
+    urls = [url for _, url in m.requests]
+    calls = sum(len(c) for c in m.requests.values())
+    assert calls == 9 and len(urls) == 5  # two clients, same URLs
+    for url in urls:
+        assert url.user is None and url.password is None, url
+    for text in seen:
+        assert text
+        for secret in secrets:
+            assert secret not in text, text

@@ -71,16 +71,32 @@ async def test_gives_up_after_max_attempts_with_server_error() -> None:
 
 
 async def test_429_honours_retry_after_zero_and_parses_html() -> None:
-    async with client() as toggl:
+    # The fallback (an hour) is beyond max_elapsed: ignoring Retry-After would give up at once.
+    policy = RetryPolicy(backoff_base=0.0, rate_limit_fallback=3600.0, max_elapsed=60.0)
+    html = "<html><head><title>429 Too Many Requests</title></head><body>nginx</body></html>"
+    async with client(retry=policy) as toggl:
         with aioresponses() as m:
             m.get(
                 f"{TRACK}/me",
                 status=429,
                 headers={"Retry-After": "0", "Content-Type": "text/html"},
-                body="<html><head><title>429 Too Many Requests</title></head></html>",
+                body=html,
             )
             m.get(f"{TRACK}/me", payload=me_body(1))
             assert (await toggl.me.get()).id == 1
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 2
+            m.get(
+                f"{TRACK}/me",
+                status=429,
+                headers={"Retry-After": "120", "Content-Type": "text/html"},
+                body=html,
+            )
+            with pytest.raises(RateLimitError) as info:
+                await toggl.me.get()  # 120 s is beyond max_elapsed: no retry
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 3
+    assert info.value.message == "429 Too Many Requests"
+    assert info.value.retry_after == 120.0
+    assert str(info.value).startswith(f"GET {TRACK}/me failed with HTTP 429: 429 Too Many Requests")
 
 
 async def test_429_error_carries_retry_after_when_attempts_run_out() -> None:
@@ -143,10 +159,14 @@ async def test_transport_failures_are_retried_for_gets_and_typed_when_they_persi
             m.get(f"{TRACK}/me", exception=exception)
             m.get(f"{TRACK}/me", payload=me_body(3))
             assert (await toggl.me.get()).id == 3
-            for _ in range(3):
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 2  # one failure, one retry
+            for _ in range(4):
                 m.get(f"{TRACK}/me", exception=exception)
+            m.get(f"{TRACK}/me", payload={"id": 4})  # never reached: max_attempts=3
             with pytest.raises(error) as info:
                 await toggl.me.get()
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 2 + 3
+    assert toggl.requests_sent == 5
     assert f"{TRACK}/me" in str(info.value)
     assert TOKEN not in str(info.value)
 
@@ -439,11 +459,14 @@ async def test_rate_limit_spaces_requests(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_retry_policy_backoff_has_full_jitter_and_respects_retry_after() -> None:
-    policy = RetryPolicy(backoff_base=1.0, backoff_max=8.0, random=lambda: 1.0)
-    assert [policy.backoff(n) for n in range(5)] == [1.0, 2.0, 4.0, 8.0, 8.0]
+    policy = RetryPolicy(backoff_base=1.0, backoff_max=8.0, random=lambda: 0.25)
+    # ceilings 1, 2, 4, 8, 8 (capped at backoff_max), scaled by the random draw
+    assert [policy.backoff(n) for n in range(5)] == [0.25, 0.5, 1.0, 2.0, 2.0]
+    assert [policy.delay(n) for n in range(5)] == [0.25, 0.5, 1.0, 2.0, 2.0]
     zero = RetryPolicy(random=lambda: 0.0)
     assert zero.backoff(3) == 0.0
-    assert policy.delay(0, retry_after=5.0) == 6.0  # server's figure plus at most 1 s jitter
+    assert policy.delay(0, retry_after=5.0) == 5.25  # server's figure plus the jitter (0.25 s)
+    assert policy.delay(3, retry_after=5.0) == 6.0  # ... capped at 1 s (jitter here: 2 s)
     assert zero.delay(0, retry_after=5.0) == 5.0  # never below what the server asked
     assert RetryPolicy.for_export().wait_for_quota is True
     with pytest.raises(ValueError):
