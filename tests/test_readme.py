@@ -10,9 +10,11 @@ line (``# test_....py``) is written to that file and run with pytest. A block pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -160,11 +162,14 @@ async def test_readme_block_runs(block: Block, toggl_sandbox: Sandbox, tmp_path:
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,  # its own process group: a deadline ends every child too
     )
     try:
         output, _ = await asyncio.wait_for(process.communicate(), DEADLINE)
     except TimeoutError:
-        process.kill()
+        # Killing only the shell would leave a child holding the pipe (and a port) open.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
         pytest.fail(f"README.md:{block.line}: still running after {DEADLINE} s")
     text = output.decode(errors="replace")
