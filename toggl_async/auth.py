@@ -24,6 +24,7 @@ class Api(Enum):
     TRACK = "track"
     REPORTS = "reports"
     FOCUS = "focus"
+    INSIGHTS = "insights"  # wholeapi: Reports' insights exports, same Track credentials
 
 
 class _Secret:

@@ -11,21 +11,53 @@ from .auth import Api, Credentials
 from .errors import ConfigurationError
 from .limits import Quota
 from .resources import (
+    AlertsResource,
+    AuditLogsResource,
+    AvatarsResource,
     ClientsResource,
+    CountriesResource,
+    CurrenciesResource,
+    DashboardResource,
+    ExpensesResource,
+    ExportsResource,
+    FavoritesResource,
     FocusResource,
+    GoalsResource,
+    GroupsResource,
+    IcalResource,
+    InsightsResource,
+    InvitationsResource,
+    KeysResource,
     MeResource,
+    OrganizationsResource,
+    PreferencesResource,
+    ProjectGroupsResource,
     ProjectsResource,
+    ProjectUsersResource,
+    RatesResource,
     ReportsResource,
+    SavedReportsResource,
+    ScheduledReportsResource,
+    StatusResource,
     TagsResource,
     TasksResource,
     TimeEntriesResource,
+    TimeEntryConstraintsResource,
+    TimeEntryInvitationsResource,
+    TimelineResource,
+    TimesheetSetupsResource,
+    TimesheetsResource,
+    TimezonesResource,
+    TrackRemindersResource,
     WorkspacesResource,
+    WorkspaceUsersResource,
 )
 from .retry import RetryPolicy
 from .transport import DEFAULT_USER_AGENT, Transport
 
 __all__ = [
     "DEFAULT_FOCUS_URL",
+    "DEFAULT_INSIGHTS_URL",
     "DEFAULT_REPORTS_URL",
     "DEFAULT_TRACK_URL",
     "TogglClient",
@@ -34,6 +66,7 @@ __all__ = [
 DEFAULT_TRACK_URL = "https://api.track.toggl.com/api/v9"
 DEFAULT_REPORTS_URL = "https://api.track.toggl.com/reports/api/v3"
 DEFAULT_FOCUS_URL = "https://focus.toggl.com/api"
+DEFAULT_INSIGHTS_URL = "https://api.track.toggl.com/insights/api/v1"
 
 
 def _check_url(name: str, url: str) -> str:
@@ -64,6 +97,7 @@ class TogglClient:
         track_base_url: str = DEFAULT_TRACK_URL,
         reports_base_url: str = DEFAULT_REPORTS_URL,
         focus_base_url: str = DEFAULT_FOCUS_URL,
+        insights_base_url: str = DEFAULT_INSIGHTS_URL,
         timeout: float = 30.0,
         max_connections: int | None = None,
         max_concurrency: int = 10,
@@ -100,6 +134,7 @@ class TogglClient:
                 Api.TRACK: _check_url("track_base_url", track_base_url),
                 Api.REPORTS: _check_url("reports_base_url", reports_base_url),
                 Api.FOCUS: _check_url("focus_base_url", focus_base_url),
+                Api.INSIGHTS: _check_url("insights_base_url", insights_base_url),
             },
             timeout=float(timeout),
             max_connections=connections,
@@ -119,6 +154,38 @@ class TogglClient:
         self.tasks = TasksResource(self._transport)
         self.reports = ReportsResource(self._transport)
         self.focus = FocusResource(self._transport)
+        # -- wholeapi: the rest of Toggl's public API (see toggl_async/coverage.py) --
+        self.alerts = AlertsResource(self._transport)
+        self.audit_logs = AuditLogsResource(self._transport)
+        self.avatars = AvatarsResource(self._transport)
+        self.countries = CountriesResource(self._transport)
+        self.currencies = CurrenciesResource(self._transport)
+        self.dashboard = DashboardResource(self._transport)
+        self.expenses = ExpensesResource(self._transport)
+        self.exports = ExportsResource(self._transport)
+        self.favorites = FavoritesResource(self._transport)
+        self.goals = GoalsResource(self._transport)
+        self.groups = GroupsResource(self._transport)
+        self.ical = IcalResource(self._transport)
+        self.insights = InsightsResource(self._transport)
+        self.invitations = InvitationsResource(self._transport)
+        self.keys = KeysResource(self._transport)
+        self.organizations = OrganizationsResource(self._transport)
+        self.preferences = PreferencesResource(self._transport)
+        self.project_groups = ProjectGroupsResource(self._transport)
+        self.project_users = ProjectUsersResource(self._transport)
+        self.rates = RatesResource(self._transport)
+        self.saved_reports = SavedReportsResource(self._transport)
+        self.scheduled_reports = ScheduledReportsResource(self._transport)
+        self.status = StatusResource(self._transport)
+        self.time_entry_constraints = TimeEntryConstraintsResource(self._transport)
+        self.time_entry_invitations = TimeEntryInvitationsResource(self._transport)
+        self.timeline = TimelineResource(self._transport)
+        self.timesheet_setups = TimesheetSetupsResource(self._transport)
+        self.timesheets = TimesheetsResource(self._transport)
+        self.timezones = TimezonesResource(self._transport)
+        self.track_reminders = TrackRemindersResource(self._transport)
+        self.workspace_users = WorkspaceUsersResource(self._transport)
 
     # -- lifetime -------------------------------------------------------------------------
 

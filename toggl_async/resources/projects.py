@@ -7,15 +7,15 @@ from datetime import date
 from .._params import Since, check_id, check_positive, unix_seconds
 from ..pagination import Cursor, NumberedPages, Paginator
 from ..records import Project
-from ._base import Resource
 from ._fields import active_filter, body_of, require_changes
+from ._gen import ProjectsEndpoints
 
 __all__ = ["ProjectsResource"]
 
 _MAX_PER_PAGE = 200
 
 
-class ProjectsResource(Resource):
+class ProjectsResource(ProjectsEndpoints):
     """List, read, create, change and delete projects."""
 
     def iter(

@@ -15,8 +15,9 @@ from ..errors import InvalidCursorError
 from ..pagination import Cursor, HeaderCursor, Paginator, Strategy
 from ..records import ReportTimeEntry, ReportTotals, SummaryReport
 from ..transport import Response
-from ._base import Resource
 from ._fields import body_of
+from ._gen import ReportsEndpoints
+from ._reports_exports import ReportExports
 
 __all__ = ["MAX_RANGE_DAYS", "ReportsResource", "ReportsSearch"]
 
@@ -166,7 +167,7 @@ def _row_position(at: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in at.items() if k != "window"}
 
 
-class ReportsResource(Resource):
+class ReportsResource(ReportsEndpoints, ReportExports):
     """Reports v3 for one workspace at a time (Toggl has no cross-workspace reports)."""
 
     api = Api.REPORTS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .._params import check_id, check_positive
 from ..pagination import Cursor, NumberedPages, Paginator
 from ..records import Tag
-from ._base import Resource
+from ._gen import TagsEndpoints
 
 __all__ = ["TagsResource"]
 
@@ -16,7 +16,7 @@ def _name(name: str) -> str:
     return name
 
 
-class TagsResource(Resource):
+class TagsResource(TagsEndpoints):
     """List, create, rename and delete tags."""
 
     def iter(

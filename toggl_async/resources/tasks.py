@@ -5,13 +5,13 @@ from __future__ import annotations
 from .._params import check_id, check_positive
 from ..pagination import Cursor, NumberedPages, Paginator
 from ..records import Task
-from ._base import Resource
 from ._fields import active_filter, body_of, require_changes
+from ._gen import TasksEndpoints
 
 __all__ = ["TasksResource"]
 
 
-class TasksResource(Resource):
+class TasksResource(TasksEndpoints):
     """List every task of a workspace; create, change and delete them under a project."""
 
     def iter(

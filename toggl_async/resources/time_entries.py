@@ -10,8 +10,8 @@ from .._params import Since, check_id, check_ids, flag, rfc3339, unix_seconds
 from .._version import __version__
 from ..errors import NotFoundError
 from ..records import PatchResult, TimeEntry
-from ._base import Resource
 from ._fields import require_changes
+from ._gen import TimeEntriesEndpoints
 
 __all__ = ["CREATED_WITH", "TimeEntriesResource"]
 
@@ -79,7 +79,7 @@ def _fields(
     return body
 
 
-class TimeEntriesResource(Resource):
+class TimeEntriesResource(TimeEntriesEndpoints):
     """Time entries of the current user."""
 
     async def current(self) -> TimeEntry | None:

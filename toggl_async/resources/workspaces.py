@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from .._params import check_id
 from ..records import Workspace, WorkspaceUser
-from ._base import Resource
+from ..records.track_api import Logo
+from ._endpoints import UploadSource
+from ._gen import WorkspacesEndpoints
 
 __all__ = ["WorkspacesResource"]
 
 
-class WorkspacesResource(Resource):
+class WorkspacesResource(WorkspacesEndpoints):
     """Workspaces by id (the user's list is ``toggl.me.workspaces()``)."""
 
     async def get(self, workspace_id: int) -> Workspace:
@@ -21,3 +23,27 @@ class WorkspacesResource(Resource):
         """The members of a workspace."""
         check_id("workspace_id", workspace_id)
         return await self._fetch(list[WorkspaceUser], "GET", f"/workspaces/{workspace_id}/users")
+
+    async def upload_logo(
+        self,
+        workspace_id: int,
+        file: UploadSource,
+        *,
+        filename: str | None = None,
+        content_type: str = "image/png",
+    ) -> Logo:
+        """Upload the workspace logo (a path, bytes or a binary file).
+
+        ``POST /workspaces/{workspace_id}/logo`` (multipart field ``file``)
+        """
+        check_id("workspace_id", workspace_id)
+        path = f"/workspaces/{workspace_id}/logo"
+        return await self._upload(
+            Logo,
+            "POST",
+            path,
+            field="file",
+            file=file,
+            filename=filename,
+            content_type=content_type,
+        )
