@@ -390,6 +390,8 @@ def render() -> str:
     for cls in classes:
         summary = (inspect.getdoc(cls) or "").strip()
         doc = f"Blocking twin of ``{cls.__module__}.{cls.__name__}``."
+        if len(doc) > LINE - 7:  # wholeapi: long namespace names, by their package name
+            doc = f"Blocking twin of ``toggl_async.resources.{cls.__name__}``."
         doc += f"\n\n{summary}" if summary else ""
         lines = [f"class Sync{cls.__name__}:", *_docstring(doc, "    ")]
         for name, func in public_methods(cls):

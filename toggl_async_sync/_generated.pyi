@@ -2555,7 +2555,7 @@ class SyncStatusResource:
         """
 
 class SyncTimeEntryConstraintsResource:
-    """Blocking twin of ``toggl_async.resources.time_entry_constraints.TimeEntryConstraintsResource``.
+    """Blocking twin of ``toggl_async.resources.TimeEntryConstraintsResource``.
 
     Which time entry fields a workspace makes mandatory.
     """
@@ -2582,7 +2582,7 @@ class SyncTimeEntryConstraintsResource:
         """
 
 class SyncTimeEntryInvitationsResource:
-    """Blocking twin of ``toggl_async.resources.time_entry_invitations.TimeEntryInvitationsResource``.
+    """Blocking twin of ``toggl_async.resources.TimeEntryInvitationsResource``.
 
     Invitations to join shared time entries.
     """
