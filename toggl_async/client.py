@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 import aiohttp
 
 from .auth import Api, Credentials
 from .errors import ConfigurationError
 from .limits import Quota
+from .pagination import Cursor, Paginator, Strategy
+from .raw import WithRawResponse
 from .resources import (
     AlertsResource,
     AuditLogsResource,
@@ -24,6 +28,7 @@ from .resources import (
     FocusResource,
     GoalsResource,
     GroupsResource,
+    HttpResource,
     IcalResource,
     InsightsResource,
     InvitationsResource,
@@ -36,6 +41,7 @@ from .resources import (
     ProjectUsersResource,
     RatesResource,
     ReportsResource,
+    Resource,
     SavedReportsResource,
     ScheduledReportsResource,
     StatusResource,
@@ -155,6 +161,7 @@ class TogglClient:
         self.reports = ReportsResource(self._transport)
         self.focus = FocusResource(self._transport)
         # -- wholeapi: the rest of Toggl's public API (see toggl_async/coverage.py) --
+        self.http = HttpResource(self._transport)
         self.alerts = AlertsResource(self._transport)
         self.audit_logs = AuditLogsResource(self._transport)
         self.avatars = AvatarsResource(self._transport)
@@ -186,6 +193,58 @@ class TogglClient:
         self.timezones = TimezonesResource(self._transport)
         self.track_reminders = TrackRemindersResource(self._transport)
         self.workspace_users = WorkspaceUsersResource(self._transport)
+
+    # -- any operation (wholeapi) --------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        into: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Any operation, through the client's transport: see :meth:`HttpResource.request`
+        (``toggl.http``)."""
+        return await self.http.request(
+            method, path, api=api, params=params, json=json, into=into, idempotent=idempotent
+        )
+
+    def paginate(
+        self,
+        method: str,
+        path: str,
+        strategy: Strategy,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        in_body: bool = False,
+        into: Any = Any,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> Paginator[Any]:
+        """Any paginated listing: see :meth:`HttpResource.paginate` (``toggl.http``)."""
+        return self.http.paginate(
+            method,
+            path,
+            strategy,
+            api=api,
+            params=params,
+            in_body=in_body,
+            into=into,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    @property
+    def with_raw_response(self) -> WithRawResponse:
+        """The same namespaces; each call returns a :class:`~toggl_async.raw.RawResponse`
+        (``.parsed``, ``.status``, ``.headers``, ``.body``)."""
+        spaces = {k: v for k, v in vars(self).items() if isinstance(v, Resource)}
+        return WithRawResponse(spaces, self._transport)
 
     # -- lifetime -------------------------------------------------------------------------
 

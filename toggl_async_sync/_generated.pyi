@@ -12,7 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 from toggl_async._params import Since
-from toggl_async.pagination import Cursor
+from toggl_async.auth import Api
+from toggl_async.pagination import Cursor, Strategy
 from toggl_async.records.focus import FocusTimeEntry
 from toggl_async.records.quota import OrganizationQuota
 from toggl_async.records.report_rows import WeeklyRow
@@ -492,7 +493,7 @@ class SyncWorkspacesResource:
         file: UploadSource,
         *,
         filename: str | None = None,
-        content_type: str = 'image/png',
+        content_type: str = "image/png",
     ) -> Logo:
         """Upload the workspace logo (a path, bytes or a binary file).
 
@@ -913,7 +914,7 @@ class SyncReportsResource:
         *,
         start_date: date | str,
         end_date: date | str,
-        format: str = 'csv',
+        format: str = "csv",
         user_ids: Iterable[int] | None = None,
         project_ids: Iterable[int | None] | None = None,
         client_ids: Iterable[int | None] | None = None,
@@ -944,7 +945,7 @@ class SyncReportsResource:
         report_token: str,
         to: DownloadTarget,
         *,
-        format: str = 'csv',
+        format: str = "csv",
         start_date: date | str | None = None,
         end_date: date | str | None = None,
     ) -> Download:
@@ -959,7 +960,7 @@ class SyncReportsResource:
         *,
         start_date: date | str,
         end_date: date | str,
-        format: str = 'csv',
+        format: str = "csv",
         grouping: str | None = None,
         sub_grouping: str | None = None,
         user_ids: Iterable[int] | None = None,
@@ -984,7 +985,7 @@ class SyncReportsResource:
         *,
         start_date: date | str,
         end_date: date | str,
-        format: str = 'csv',
+        format: str = "csv",
         user_ids: Iterable[int] | None = None,
         project_ids: Iterable[int | None] | None = None,
         client_ids: Iterable[int | None] | None = None,
@@ -1355,6 +1356,66 @@ class SyncFocusResource:
     ) -> FocusTimeEntry:
         """Stop the running entry. Raises ``NotFoundError`` (404) when nothing is tracked."""
 
+class SyncHttpResource:
+    """Blocking twin of ``toggl_async.resources.http.HttpResource``.
+
+    Raw access: any method and path of Track, Reports, Insights or Focus.
+    """
+
+    def download(
+        self,
+        method: str,
+        path: str,
+        to: DownloadTarget,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Download:
+        """Stream any answer to a file (``to``: a path or a binary file), like the
+        download methods do.
+        """
+
+    def paginate(
+        self,
+        method: str,
+        path: str,
+        strategy: Strategy,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        in_body: bool = False,
+        into: Any = ...,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> SyncPaginator[Any]:
+        """A :class:`Paginator` over any listing, paged by ``strategy``
+        (``NumberedPages(per_page=...)``, ``Offset``, ``Keyset``, ``HeaderCursor`` from
+        ``toggl_async.pagination``); page parameters go in the query, or in the JSON body
+        with ``in_body=True``. Items are decoded into ``into`` (a record class), or left
+        as parsed JSON.
+        """
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        into: type[Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send ``method path`` to ``api`` and return the parsed JSON (None for an empty
+        body), or a record when ``into`` is a record class or ``list[Record]``.
+
+        ``params`` go in the query (None values dropped, lists comma-joined), ``json`` is
+        the body. Retried by the usual rule (GET/PUT/DELETE); pass ``idempotent=True`` for
+        a POST that only reads.
+        """
+
 class SyncAlertsResource:
     """Blocking twin of ``toggl_async.resources.alerts.AlertsResource``.
 
@@ -1445,7 +1506,7 @@ class SyncAvatarsResource:
         """
 
     def upload(
-        self, file: UploadSource, *, filename: str | None = None, content_type: str = 'image/png'
+        self, file: UploadSource, *, filename: str | None = None, content_type: str = "image/png"
     ) -> Avatar:
         """Upload a new avatar image (a path, bytes or a binary file).
 
@@ -1541,7 +1602,7 @@ class SyncExpensesResource:
         file: UploadSource,
         *,
         filename: str | None = None,
-        content_type: str = 'application/octet-stream',
+        content_type: str = "application/octet-stream",
     ) -> Expense:
         """Upload a receipt (a path, bytes or a binary file) as a new expense.
 
@@ -1920,7 +1981,7 @@ class SyncInsightsResource:
         to: DownloadTarget,
         *,
         parameters: Mapping[str, Any],
-        format: str = 'csv',
+        format: str = "csv",
     ) -> Download:
         """Employee profitability as a ``csv`` or ``xlsx`` file.
 
@@ -1933,7 +1994,7 @@ class SyncInsightsResource:
         to: DownloadTarget,
         *,
         parameters: Mapping[str, Any],
-        format: str = 'csv',
+        format: str = "csv",
     ) -> Download:
         """Project profitability as a ``csv`` or ``xlsx`` file.
 
@@ -1946,7 +2007,7 @@ class SyncInsightsResource:
         to: DownloadTarget,
         *,
         parameters: Mapping[str, Any],
-        format: str = 'csv',
+        format: str = "csv",
     ) -> Download:
         """Project data trends as a ``csv`` or ``xlsx`` file.
 
@@ -2932,6 +2993,7 @@ class ClientSurface:
     tasks: SyncTasksResource
     reports: SyncReportsResource
     focus: SyncFocusResource
+    http: SyncHttpResource
     alerts: SyncAlertsResource
     audit_logs: SyncAuditLogsResource
     avatars: SyncAvatarsResource

@@ -16,6 +16,7 @@ from toggl_async.resources import Resource
 from toggl_async.retry import RetryPolicy
 
 from ._namespace import SyncNamespace
+from .paginator import SyncPaginator
 from .portal import Portal
 
 if TYPE_CHECKING:
@@ -106,6 +107,20 @@ class TogglClient(_Surface):
         For async-only helpers, e.g. ``toggl.run(lambda client: export(client, ...))``.
         """
         return self._portal.call(func, self._client)
+
+    # wholeapi: any operation, as on the async client (``toggl.http`` is forwarded already)
+    def request(self, method: str, path: str, **options: Any) -> Any:
+        """Any operation through the client's transport: see ``toggl_async.TogglClient.request``
+        (same arguments: ``api=``, ``params=``, ``json=``, ``into=``, ``idempotent=``)."""
+        return self._portal.call(self._client.request, method, path, **options)
+
+    def paginate(self, method: str, path: str, strategy: Any, **options: Any) -> Any:
+        """Any paginated listing, as a blocking iterator: see
+        ``toggl_async.TogglClient.paginate``."""
+        return SyncPaginator(
+            self._portal,
+            self._portal.call(self._client.paginate, method, path, strategy, **options),
+        )
 
     # -- state ----------------------------------------------------------------------------
 

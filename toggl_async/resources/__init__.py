@@ -14,6 +14,7 @@ from .favorites import FavoritesResource
 from .focus import FocusResource
 from .goals import GoalsResource
 from .groups import GroupsResource
+from .http import HttpResource
 from .ical import IcalResource
 from .insights import InsightsResource
 from .invitations import InvitationsResource
@@ -54,6 +55,7 @@ __all__ = [
     "FavoritesResource",
     "GoalsResource",
     "GroupsResource",
+    "HttpResource",
     "IcalResource",
     "InsightsResource",
     "InvitationsResource",
