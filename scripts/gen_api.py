@@ -304,6 +304,12 @@ class Method:
         checks: list[str] = []
         for p in self.params("path"):
             py = snake(p["name"])
+            if py.endswith("_ids"):  # a comma-separated list of ids in the path
+                args.append(f"{py}: Iterable[int]")
+                self.uses.add("id_list")
+                checks.append(f"        ids = id_list({py!r}, {py})")
+                path_expr = path_expr.replace("{" + p["name"] + "}", "{ids}")
+                continue
             if p.get("type") == "integer":
                 args.append(f"{py}: int")
                 checks.append(f"        check_id({py!r}, {py})")
@@ -332,6 +338,8 @@ class Method:
             props = self._body_properties(schema)
             if props is None:
                 py = snake(body[0]["name"])
+                if "PatchInput" in json.dumps(schema):
+                    py = "operations"  # JSON-patch operations, as in time_entries.patch
                 if py in path_names:
                     py += "_body"
                 ann = self._input_type(schema)
@@ -447,7 +455,7 @@ def render_namespace(namespace: str, methods: list[Method]) -> str:
     class_name = camel(namespace) + "Endpoints"
     record_names = sorted(
         set(re.findall(r"\b([A-Z][A-Za-z0-9]+)\b", code))
-        - {"Any", "Mapping", "Sequence", "Api", "None", "TRACK", "REPORTS", "INSIGHTS"}
+        - {"Any", "Iterable", "Mapping", "Sequence", "Api", "None", "TRACK", "REPORTS", "INSIGHTS"}
     )
     lines = [
         HEADER,
@@ -459,7 +467,7 @@ def render_namespace(namespace: str, methods: list[Method]) -> str:
     if "builtins." in code:
         lines.append("import builtins")
     typing_names = [n for n in ("Any",) if re.search(rf"\b{n}\b", code)]
-    abc_names = [n for n in ("Mapping", "Sequence") if re.search(rf"\b{n}\b", code)]
+    abc_names = [n for n in ("Iterable", "Mapping", "Sequence") if re.search(rf"\b{n}\b", code)]
     if abc_names:
         lines.append(f"from collections.abc import {', '.join(abc_names)}")
     if typing_names:
@@ -478,7 +486,7 @@ def render_namespace(namespace: str, methods: list[Method]) -> str:
         lines.append(f"from ...records.reports_api import {', '.join(gen_reports)}")
     if gen_track:
         lines.append(f"from ...records.track_api import {', '.join(gen_track)}")
-    helpers = [n for n in ("present", "segment") if n in uses]
+    helpers = [n for n in ("id_list", "present", "segment") if n in uses]
     lines.append(f"from .._endpoints import Endpoints{''.join(', ' + h for h in helpers)}")
     lines += ["", f'__all__ = ["{class_name}"]', "", ""]
     lines.append(f"class {class_name}(Endpoints):")

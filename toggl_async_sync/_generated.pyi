@@ -302,11 +302,19 @@ class SyncTimeEntriesResource:
         tag_ids: Sequence[int] | None = None,
         billable: bool | None = None,
         created_with: str = ...,
+        user_id: int | None = None,
+        shared_with_user_ids: Sequence[int] | None = None,
+        start_date: date | str | None = None,
+        tag_action: str | None = None,
     ) -> TimeEntry:
         """Create a stopped entry (give ``stop`` or ``duration``); see :meth:`start` to run one.
 
-        Never retried blindly: if the connection drops after sending, Toggl may or may not
-        have created it. Check with ``list(since=...)`` before creating it again.
+        ``user_id`` creates it for another member of the workspace (an admin's token);
+        ``shared_with_user_ids`` shares it with them; ``start_date`` (``YYYY-MM-DD``) is
+        Toggl's date-only alternative used by duration-only workspaces; ``tag_action`` as in
+        :meth:`update`. Never retried blindly: if the connection drops after sending,
+        Toggl may or may not have created it. Check with ``list(since=...)`` before creating
+        it again.
         """
 
     def current(self) -> TimeEntry | None:
@@ -328,6 +336,7 @@ class SyncTimeEntriesResource:
         since: Since | None = None,
         before: DateLike | None = None,
         meta: bool = False,
+        include_sharing: bool = False,
     ) -> list[TimeEntry]:
         """The user's recent entries (``GET /me/time_entries``), newest first.
 
@@ -335,6 +344,7 @@ class SyncTimeEntriesResource:
         for history use ``toggl.reports.iter_time_entries`` (the detailed report), which is
         paginated and reaches back to the account's start. A date-only ``end_date`` means
         midnight, so it excludes that day. ``since`` also returns deleted entries.
+        ``include_sharing`` adds who each entry is shared with.
         """
 
     def patch(
@@ -391,9 +401,17 @@ class SyncTimeEntriesResource:
         tags: Sequence[str] | None = None,
         tag_ids: Sequence[int] | None = None,
         billable: bool | None = None,
+        tag_action: str | None = None,
+        user_id: int | None = None,
+        shared_with_user_ids: Sequence[int] | None = None,
     ) -> TimeEntry:
         """Change the fields you pass (``PUT``, partial). To clear a field use :meth:`patch`
         with a ``remove`` operation.
+
+        Tags: by default ``tags``/``tag_ids`` REPLACE the entry's tags. With
+        ``tag_action="add"`` they are added to the tags it has; with ``"delete"`` they are
+        removed from them (Toggl's word; JSON-patch says ``remove``). ``user_id`` moves the
+        entry to another member (admins only).
         """
 
 class SyncWorkspacesResource:
@@ -493,7 +511,7 @@ class SyncWorkspacesResource:
         file: UploadSource,
         *,
         filename: str | None = None,
-        content_type: str = "image/png",
+        content_type: str = 'image/png',
     ) -> Logo:
         """Upload the workspace logo (a path, bytes or a binary file).
 
@@ -541,9 +559,18 @@ class SyncProjectsResource:
         rate: float | None = None,
         currency: str | None = None,
         template: bool | None = None,
+        client_name: str | None = None,
+        fixed_fee: float | None = None,
+        template_id: int | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: Mapping[str, Any] | None = None,
+        external_reference: str | None = None,
+        auto_estimates: bool | None = None,
     ) -> Project:
-        """Create a project. ``billable``, ``rate``, ``currency`` and custom colors need a paid
-        plan: Toggl answers ``PaymentRequiredError`` otherwise.
+        """Create a project. ``billable``, ``rate``, ``currency``, ``fixed_fee``, recurring
+        projects and custom colors need a paid plan: Toggl answers ``PaymentRequiredError``
+        otherwise. ``client_name`` names (or creates) the client instead of ``client_id``;
+        ``template_id`` copies a template project.
         """
 
     def delete(
@@ -562,16 +589,34 @@ class SyncProjectsResource:
         *,
         active: bool | str | None = None,
         since: Since | None = None,
+        name: str | None = None,
+        client_ids: Sequence[int] | None = None,
+        user_ids: Sequence[int] | None = None,
+        group_ids: Sequence[int] | None = None,
+        project_ids: Sequence[int] | None = None,
+        billable: bool | None = None,
+        statuses: Sequence[str] | None = None,
+        only_me: bool = False,
+        only_templates: bool = False,
+        sort_field: str | None = None,
+        sort_order: str | None = None,
         per_page: int = ...,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> SyncPaginator[Project]:
         """Every project of the workspace, ``per_page`` (≤ 200) a page; ``active`` True or
-        False filters, None (the default) or ``"both"`` lists both.
+        False filters, None (the default) or ``"both"`` lists both. The other filters are
+        Toggl's: ``name`` (substring), id lists, ``statuses`` (names, sent as given),
+        ``only_me``, ``sort_field``/``sort_order`` (``ASC``/``DESC``). The specification marks
+        ``name`` and ``sort_field`` required; the recorded listings show they are not.
         """
 
     def patch(
-        self, workspace_id: int, project_ids: str, *, patch_input: Sequence[Mapping[str, Any]]
+        self,
+        workspace_id: int,
+        project_ids: Iterable[int],
+        *,
+        operations: Sequence[Mapping[str, Any]],
     ) -> PatchResult:
         """Bulk editing workspace projects.
 
@@ -739,11 +784,12 @@ class SyncTagsResource:
         self,
         workspace_id: int,
         *,
+        search: str | None = None,
         per_page: int = 200,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> SyncPaginator[Tag]:
-        """Every tag of the workspace, ``per_page`` at a time."""
+        """Every tag of the workspace, ``per_page`` at a time; ``search`` matches names."""
 
     def update(self, workspace_id: int, tag_id: int, *, name: str) -> Tag:
         """Rename a tag."""
@@ -802,6 +848,11 @@ class SyncTasksResource:
         workspace_id: int,
         *,
         active: bool | str | None = None,
+        project_id: int | None = None,
+        search: str | None = None,
+        since: Since | None = None,
+        sort_field: str | None = None,
+        sort_order: str | None = None,
         per_page: int = 200,
         cursor: Cursor | None = None,
         limit: int | None = None,
@@ -809,6 +860,8 @@ class SyncTasksResource:
         """Every task of the workspace, ``per_page`` at a time (Toggl wraps this listing in
         ``{"data": [...], "total_count": N}``; you get the tasks). ``active`` None (or
         ``"both"``) lists open and done tasks alike, unlike Toggl's default (open only).
+        ``project_id`` keeps one project's tasks, ``search`` matches names, ``since`` (an
+        aware datetime or UNIX seconds) keeps what changed since.
         """
 
     def list(
@@ -838,9 +891,9 @@ class SyncTasksResource:
         self,
         workspace_id: int,
         project_id: int,
-        task_ids: str,
+        task_ids: Iterable[int],
         *,
-        patch_input: Sequence[Mapping[str, Any]],
+        operations: Sequence[Mapping[str, Any]],
     ) -> PatchResult:
         """Patch project tasks for given workspace.
 
@@ -914,7 +967,7 @@ class SyncReportsResource:
         *,
         start_date: date | str,
         end_date: date | str,
-        format: str = "csv",
+        format: str = 'csv',
         user_ids: Iterable[int] | None = None,
         project_ids: Iterable[int | None] | None = None,
         client_ids: Iterable[int | None] | None = None,
@@ -945,7 +998,7 @@ class SyncReportsResource:
         report_token: str,
         to: DownloadTarget,
         *,
-        format: str = "csv",
+        format: str = 'csv',
         start_date: date | str | None = None,
         end_date: date | str | None = None,
     ) -> Download:
@@ -960,7 +1013,7 @@ class SyncReportsResource:
         *,
         start_date: date | str,
         end_date: date | str,
-        format: str = "csv",
+        format: str = 'csv',
         grouping: str | None = None,
         sub_grouping: str | None = None,
         user_ids: Iterable[int] | None = None,
@@ -985,7 +1038,7 @@ class SyncReportsResource:
         *,
         start_date: date | str,
         end_date: date | str,
-        format: str = "csv",
+        format: str = 'csv',
         user_ids: Iterable[int] | None = None,
         project_ids: Iterable[int | None] | None = None,
         client_ids: Iterable[int | None] | None = None,
@@ -1101,6 +1154,15 @@ class SyncReportsResource:
         order_by: str | None = None,
         order_dir: str | None = None,
         grouped: bool = False,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        enrich_response: bool | None = None,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> SyncPaginator[ReportTimeEntry]:
@@ -1249,6 +1311,14 @@ class SyncReportsResource:
         tag_ids: Sequence[int | None] | None = None,
         description: str | None = None,
         billable: bool | None = None,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
     ) -> SummaryReport:
         """Tracked time grouped (``projects``, ``clients``, ``users`` ...) and sub-grouped."""
 
@@ -1284,8 +1354,21 @@ class SyncReportsResource:
         tag_ids: Sequence[int | None] | None = None,
         description: str | None = None,
         billable: bool | None = None,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        with_graph: bool = False,
+        granularity: str | None = None,
     ) -> ReportTotals:
-        """Total seconds, billable amounts per rate, and a graph per ``resolution`` bucket."""
+        """Total seconds and billable amounts per rate; ``with_graph=True`` adds the graph
+        (one point per ``granularity`` bucket: ``day``, ``week`` or ``month``; Toggl sends
+        no graph without it). ``resolution`` is the older name Toggl also reads.
+        """
 
     def user_trends(
         self,
@@ -1368,7 +1451,7 @@ class SyncHttpResource:
         path: str,
         to: DownloadTarget,
         *,
-        api: Api | str = "track",
+        api: Api | str = 'track',
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
@@ -1383,7 +1466,7 @@ class SyncHttpResource:
         path: str,
         strategy: Strategy,
         *,
-        api: Api | str = "track",
+        api: Api | str = 'track',
         params: Mapping[str, Any] | None = None,
         in_body: bool = False,
         into: Any = ...,
@@ -1402,7 +1485,7 @@ class SyncHttpResource:
         method: str,
         path: str,
         *,
-        api: Api | str = "track",
+        api: Api | str = 'track',
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         into: type[Any] | None = None,
@@ -1506,7 +1589,7 @@ class SyncAvatarsResource:
         """
 
     def upload(
-        self, file: UploadSource, *, filename: str | None = None, content_type: str = "image/png"
+        self, file: UploadSource, *, filename: str | None = None, content_type: str = 'image/png'
     ) -> Avatar:
         """Upload a new avatar image (a path, bytes or a binary file).
 
@@ -1602,7 +1685,7 @@ class SyncExpensesResource:
         file: UploadSource,
         *,
         filename: str | None = None,
-        content_type: str = "application/octet-stream",
+        content_type: str = 'application/octet-stream',
     ) -> Expense:
         """Upload a receipt (a path, bytes or a binary file) as a new expense.
 
@@ -1907,11 +1990,7 @@ class SyncGroupsResource:
         """
 
     def patch(
-        self,
-        organization_id: int,
-        group_id: int,
-        *,
-        patch_group_request: Sequence[Mapping[str, Any]],
+        self, organization_id: int, group_id: int, *, operations: Sequence[Mapping[str, Any]]
     ) -> GroupsPatchOutput:
         """Patches a group in the specified organization. Patches are applied individually and each
         patch is validated separately. This endpoint supports only the following operation
@@ -1981,7 +2060,7 @@ class SyncInsightsResource:
         to: DownloadTarget,
         *,
         parameters: Mapping[str, Any],
-        format: str = "csv",
+        format: str = 'csv',
     ) -> Download:
         """Employee profitability as a ``csv`` or ``xlsx`` file.
 
@@ -1994,7 +2073,7 @@ class SyncInsightsResource:
         to: DownloadTarget,
         *,
         parameters: Mapping[str, Any],
-        format: str = "csv",
+        format: str = 'csv',
     ) -> Download:
         """Project profitability as a ``csv`` or ``xlsx`` file.
 
@@ -2007,7 +2086,7 @@ class SyncInsightsResource:
         to: DownloadTarget,
         *,
         parameters: Mapping[str, Any],
-        format: str = "csv",
+        format: str = 'csv',
     ) -> Download:
         """Project data trends as a ``csv`` or ``xlsx`` file.
 
@@ -2433,7 +2512,7 @@ class SyncProjectUsersResource:
         ``GET /workspaces/{workspace_id}/project_users``
         """
 
-    def patch(self, workspace_id: int, project_user_ids: str) -> OrganizationUserOutput:
+    def patch(self, workspace_id: int, project_user_ids: Iterable[int]) -> OrganizationUserOutput:
         """Patch a list of project users for a given workspace.
 
         ``PATCH /workspaces/{workspace_id}/project_users/{project_user_ids}``

@@ -14,16 +14,25 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import attrs
 
+from .._params import check_ids
 from ..records.converter import structure
 from ._base import Resource
 
-__all__ = ["Download", "DownloadTarget", "Endpoints", "UploadSource", "present", "segment"]
+__all__ = [
+    "Download",
+    "DownloadTarget",
+    "Endpoints",
+    "UploadSource",
+    "id_list",
+    "present",
+    "segment",
+]
 
 T = TypeVar("T")
 
@@ -47,6 +56,11 @@ class Download:
 def present(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The fields the caller actually passed (``None`` means "leave it out")."""
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def id_list(name: str, values: Iterable[object]) -> str:
+    """Ids for a path segment (``1,2,3``): 1 to 100 positive ints, Toggl's bulk limit."""
+    return ",".join(map(str, check_ids(name, values, limit=100)))
 
 
 def segment(name: str, value: object) -> str:

@@ -18,7 +18,7 @@ from ..auth import Api
 from ..records.report_rows import WeeklyRow
 from ._endpoints import Download, DownloadTarget, Endpoints, segment
 
-__all__ = ["ReportExports", "report_body"]
+__all__ = ["ReportExports", "extra_filters", "report_body"]
 
 ROUNDING_MINUTES = (0, 1, 5, 6, 10, 12, 15, 30, 60, 240)
 _FORMATS = {"detailed": ("csv", "xlsx", "pdf"), "summary": ("csv", "xlsx", "pdf")}
@@ -119,6 +119,39 @@ def report_body(
         if clash:
             raise ValueError(f"options repeats {clash}: pass them as arguments")
         body.update(options)
+    return body
+
+
+def extra_filters(
+    *,
+    task_ids: Iterable[int | None] | None = None,
+    group_ids: Iterable[int] | None = None,
+    time_entry_ids: Iterable[int] | None = None,
+    min_duration_seconds: int | None = None,
+    max_duration_seconds: int | None = None,
+    rounding: bool | None = None,
+    rounding_minutes: int | None = None,
+    hide_amounts: bool | None = None,
+    enrich_response: bool | None = None,
+) -> dict[str, Any]:
+    """The Reports filters beyond users/projects/clients/tags, checked as in
+    :func:`report_body` (for the searches whose own body is built elsewhere)."""
+    body = report_body(
+        start_date="2000-01-01",
+        end_date="2000-01-01",
+        task_ids=task_ids,
+        group_ids=group_ids,
+        time_entry_ids=time_entry_ids,
+        min_duration_seconds=min_duration_seconds,
+        max_duration_seconds=max_duration_seconds,
+        rounding=rounding,
+        rounding_minutes=rounding_minutes,
+    )
+    del body["start_date"], body["end_date"]
+    if hide_amounts is not None:
+        body["hide_amounts"] = bool(hide_amounts)
+    if enrich_response is not None:
+        body["enrich_response"] = bool(enrich_response)
     return body
 
 

@@ -17,7 +17,7 @@ from ..records import ReportTimeEntry, ReportTotals, SummaryReport
 from ..transport import Response
 from ._fields import body_of
 from ._gen import ReportsEndpoints
-from ._reports_exports import ReportExports
+from ._reports_exports import ReportExports, extra_filters
 
 __all__ = ["MAX_RANGE_DAYS", "ReportsResource", "ReportsSearch"]
 
@@ -27,6 +27,7 @@ Longer ranges are split into consecutive windows of at most this many days."""
 
 _ORDER_BY = ("date", "user", "duration", "description", "last_update")
 _ORDER_DIR = ("ASC", "DESC")
+_GRANULARITY = ("day", "week", "month")
 
 
 def _as_date(name: str, value: date | str) -> date:
@@ -188,6 +189,15 @@ class ReportsResource(ReportsEndpoints, ReportExports):
         order_by: str | None = None,
         order_dir: str | None = None,
         grouped: bool = False,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        enrich_response: bool | None = None,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> Paginator[ReportTimeEntry]:
@@ -223,6 +233,19 @@ class ReportsResource(ReportsEndpoints, ReportExports):
             billable=billable,
         )
         params.update(order_by=order_by, order_dir=order_dir, grouped=True if grouped else None)
+        params.update(
+            extra_filters(
+                task_ids=task_ids,
+                group_ids=group_ids,
+                time_entry_ids=time_entry_ids,
+                min_duration_seconds=min_duration_seconds,
+                max_duration_seconds=max_duration_seconds,
+                rounding=rounding,
+                rounding_minutes=rounding_minutes,
+                hide_amounts=hide_amounts,
+                enrich_response=enrich_response,
+            )
+        )
         return self._paginate(
             ReportTimeEntry,
             ReportsSearch(windows=tuple(spans), page_size=page_size, workspace_id=workspace_id),
@@ -249,6 +272,14 @@ class ReportsResource(ReportsEndpoints, ReportExports):
         tag_ids: Sequence[int | None] | None = None,
         description: str | None = None,
         billable: bool | None = None,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
     ) -> SummaryReport:
         """Tracked time grouped (``projects``, ``clients``, ``users`` ...) and sub-grouped."""
         body = self._report_body(workspace_id, start_date, end_date)
@@ -259,6 +290,16 @@ class ReportsResource(ReportsEndpoints, ReportExports):
             tag_ids=tag_ids,
             description=description,
             billable=billable,
+        )
+        body |= extra_filters(
+            task_ids=task_ids,
+            group_ids=group_ids,
+            time_entry_ids=time_entry_ids,
+            min_duration_seconds=min_duration_seconds,
+            max_duration_seconds=max_duration_seconds,
+            rounding=rounding,
+            rounding_minutes=rounding_minutes,
+            hide_amounts=hide_amounts,
         )
         if grouping is not None:
             body["grouping"] = grouping
@@ -280,8 +321,20 @@ class ReportsResource(ReportsEndpoints, ReportExports):
         tag_ids: Sequence[int | None] | None = None,
         description: str | None = None,
         billable: bool | None = None,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        with_graph: bool = False,
+        granularity: str | None = None,
     ) -> ReportTotals:
-        """Total seconds, billable amounts per rate, and a graph per ``resolution`` bucket."""
+        """Total seconds and billable amounts per rate; ``with_graph=True`` adds the graph
+        (one point per ``granularity`` bucket: ``day``, ``week`` or ``month``; Toggl sends
+        no graph without it). ``resolution`` is the older name Toggl also reads."""
         body = self._report_body(workspace_id, start_date, end_date)
         body |= _filters(
             user_ids=user_ids,
@@ -291,6 +344,22 @@ class ReportsResource(ReportsEndpoints, ReportExports):
             description=description,
             billable=billable,
         )
+        body |= extra_filters(
+            task_ids=task_ids,
+            group_ids=group_ids,
+            time_entry_ids=time_entry_ids,
+            min_duration_seconds=min_duration_seconds,
+            max_duration_seconds=max_duration_seconds,
+            rounding=rounding,
+            rounding_minutes=rounding_minutes,
+            hide_amounts=hide_amounts,
+        )
+        if granularity is not None and granularity not in _GRANULARITY:
+            raise ValueError(f"granularity must be one of {', '.join(_GRANULARITY)}")
+        if with_graph:
+            body["with_graph"] = True
+        if granularity is not None:
+            body["granularity"] = granularity
         if resolution is not None:
             body["resolution"] = resolution
         path = f"/workspace/{workspace_id}/search/time_entries/totals"

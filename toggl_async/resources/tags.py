@@ -23,11 +23,12 @@ class TagsResource(TagsEndpoints):
         self,
         workspace_id: int,
         *,
+        search: str | None = None,
         per_page: int = 200,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> Paginator[Tag]:
-        """Every tag of the workspace, ``per_page`` at a time."""
+        """Every tag of the workspace, ``per_page`` at a time; ``search`` matches names."""
         check_id("workspace_id", workspace_id)
         check_positive("per_page", per_page)
         return self._paginate(
@@ -35,6 +36,7 @@ class TagsResource(TagsEndpoints):
             NumberedPages(per_page=per_page),
             "GET",
             f"/workspaces/{workspace_id}/tags",
+            params={"search": search},
             cursor=cursor,
             limit=limit,
         )

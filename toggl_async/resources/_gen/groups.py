@@ -90,11 +90,7 @@ class GroupsEndpoints(Endpoints):
         await self._send("DELETE", path)
 
     async def patch(
-        self,
-        organization_id: int,
-        group_id: int,
-        *,
-        patch_group_request: Sequence[Mapping[str, Any]],
+        self, organization_id: int, group_id: int, *, operations: Sequence[Mapping[str, Any]]
     ) -> GroupsPatchOutput:
         """Patches a group in the specified organization. Patches are applied individually and each
         patch is validated separately. This endpoint supports only the following operation
@@ -105,7 +101,7 @@ class GroupsEndpoints(Endpoints):
         check_id("organization_id", organization_id)
         check_id("group_id", group_id)
         path = f"/organizations/{organization_id}/groups/{group_id}"
-        return await self._fetch(GroupsPatchOutput, "PATCH", path, json=patch_group_request)
+        return await self._fetch(GroupsPatchOutput, "PATCH", path, json=operations)
 
     async def list_in_workspace(self, workspace_id: int) -> builtins.list[Group]:
         """Returns a list of groups for the specified workspace.

@@ -5,11 +5,11 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ..._params import check_id
 from ...records.track_api import OrganizationUserOutput, ProjectUser, ProjectUserWithMeta
-from .._endpoints import Endpoints, present, segment
+from .._endpoints import Endpoints, id_list, present
 
 __all__ = ["ProjectUsersEndpoints"]
 
@@ -105,14 +105,16 @@ class ProjectUsersEndpoints(Endpoints):
             idempotent=True,
         )
 
-    async def patch(self, workspace_id: int, project_user_ids: str) -> OrganizationUserOutput:
+    async def patch(
+        self, workspace_id: int, project_user_ids: Iterable[int]
+    ) -> OrganizationUserOutput:
         """Patch a list of project users for a given workspace.
 
         ``PATCH /workspaces/{workspace_id}/project_users/{project_user_ids}``
         """
         check_id("workspace_id", workspace_id)
-        segment("project_user_ids", project_user_ids)
-        path = f"/workspaces/{workspace_id}/project_users/{project_user_ids}"
+        ids = id_list("project_user_ids", project_user_ids)
+        path = f"/workspaces/{workspace_id}/project_users/{ids}"
         return await self._fetch(OrganizationUserOutput, "PATCH", path)
 
     async def update(

@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..._params import check_id
 from ...records import PatchResult, Project
 from ...records.track_api import ProjectStatistics, RecurringPeriod
-from .._endpoints import Endpoints, present, segment
+from .._endpoints import Endpoints, id_list, present
 
 __all__ = ["ProjectsEndpoints"]
 
@@ -72,16 +72,20 @@ class ProjectsEndpoints(Endpoints):
         )
 
     async def patch(
-        self, workspace_id: int, project_ids: str, *, patch_input: Sequence[Mapping[str, Any]]
+        self,
+        workspace_id: int,
+        project_ids: Iterable[int],
+        *,
+        operations: Sequence[Mapping[str, Any]],
     ) -> PatchResult:
         """Bulk editing workspace projects.
 
         ``PATCH /workspaces/{workspace_id}/projects/{project_ids}``
         """
         check_id("workspace_id", workspace_id)
-        segment("project_ids", project_ids)
-        path = f"/workspaces/{workspace_id}/projects/{project_ids}"
-        return await self._fetch(PatchResult, "PATCH", path, json=patch_input)
+        ids = id_list("project_ids", project_ids)
+        path = f"/workspaces/{workspace_id}/projects/{ids}"
+        return await self._fetch(PatchResult, "PATCH", path, json=operations)
 
     async def periods(
         self,

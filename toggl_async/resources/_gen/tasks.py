@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..._params import check_id
 from ...records import PatchResult, Task
 from ...records.track_api import TaskResponse
-from .._endpoints import Endpoints, present, segment
+from .._endpoints import Endpoints, id_list, present
 
 __all__ = ["TasksEndpoints"]
 
@@ -35,9 +35,9 @@ class TasksEndpoints(Endpoints):
         self,
         workspace_id: int,
         project_id: int,
-        task_ids: str,
+        task_ids: Iterable[int],
         *,
-        patch_input: Sequence[Mapping[str, Any]],
+        operations: Sequence[Mapping[str, Any]],
     ) -> PatchResult:
         """Patch project tasks for given workspace.
 
@@ -45,9 +45,9 @@ class TasksEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("project_id", project_id)
-        segment("task_ids", task_ids)
-        path = f"/workspaces/{workspace_id}/projects/{project_id}/tasks/{task_ids}"
-        return await self._fetch(PatchResult, "PATCH", path, json=patch_input)
+        ids = id_list("task_ids", task_ids)
+        path = f"/workspaces/{workspace_id}/projects/{project_id}/tasks/{ids}"
+        return await self._fetch(PatchResult, "PATCH", path, json=operations)
 
     async def get(self, workspace_id: int, project_id: int, task_id: int) -> Task:
         """Get project task for given task id.
