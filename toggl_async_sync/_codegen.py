@@ -20,6 +20,7 @@ import ast
 import builtins
 import importlib
 import inspect
+import json
 import sys
 import textwrap
 import types
@@ -252,6 +253,8 @@ def _default(node: ast.expr | None) -> str | None:
     """A literal default as written; anything else (a constant's name) as ``...``."""
     if node is None:
         return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return json.dumps(node.value)  # double quotes, as ruff format writes them (wholeapi)
     if isinstance(node, ast.Constant) and not isinstance(node.value, bytes):
         return ast.unparse(node)
     if (

@@ -511,7 +511,7 @@ class SyncWorkspacesResource:
         file: UploadSource,
         *,
         filename: str | None = None,
-        content_type: str = 'image/png',
+        content_type: str = "image/png",
     ) -> Logo:
         """Upload the workspace logo (a path, bytes or a binary file).
 
@@ -696,7 +696,7 @@ class SyncClientsResource:
         """Archive a client and its projects (a paid feature); returns the archived project ids."""
 
     def archive_many(
-        self, workspace_id: int, *, body: Sequence[int]
+        self, workspace_id: int, *, ids: Sequence[int]
     ) -> builtins.list[ArchiveClientsResponse]:
         """Archives workspace clients and related projects. Only for premium workspaces.
 
@@ -716,7 +716,7 @@ class SyncClientsResource:
     def delete(self, workspace_id: int, client_id: int) -> None:
         """Delete a client."""
 
-    def delete_many(self, workspace_id: int, *, body: Sequence[int]) -> None:
+    def delete_many(self, workspace_id: int, *, ids: Sequence[int]) -> None:
         """Delete one or more workspace clients.
 
         ``POST /workspaces/{workspace_id}/clients/delete``
@@ -774,8 +774,12 @@ class SyncTagsResource:
     def delete(self, workspace_id: int, tag_id: int) -> None:
         """Delete a tag (Toggl strips it from entries)."""
 
-    def delete_many(self, workspace_id: int) -> None:
-        """Patch will not be executed if there are errors with some records.
+    def delete_many(self, workspace_id: int, tag_ids: Iterable[int]) -> None:
+        """Delete up to 100 tags at once; Toggl deletes all or none ("Some tag IDs do not
+        belong to workspace" is a 400).
+
+        The specification gives this operation no body; we send the ids as a JSON array,
+        the shape of the specified sibling ``POST …/clients/delete``.
 
         ``PATCH /workspaces/{workspace_id}/tags``
         """
@@ -967,7 +971,7 @@ class SyncReportsResource:
         *,
         start_date: date | str,
         end_date: date | str,
-        format: str = 'csv',
+        format: str = "csv",
         user_ids: Iterable[int] | None = None,
         project_ids: Iterable[int | None] | None = None,
         client_ids: Iterable[int | None] | None = None,
@@ -998,7 +1002,7 @@ class SyncReportsResource:
         report_token: str,
         to: DownloadTarget,
         *,
-        format: str = 'csv',
+        format: str = "csv",
         start_date: date | str | None = None,
         end_date: date | str | None = None,
     ) -> Download:
@@ -1013,7 +1017,7 @@ class SyncReportsResource:
         *,
         start_date: date | str,
         end_date: date | str,
-        format: str = 'csv',
+        format: str = "csv",
         grouping: str | None = None,
         sub_grouping: str | None = None,
         user_ids: Iterable[int] | None = None,
@@ -1038,7 +1042,7 @@ class SyncReportsResource:
         *,
         start_date: date | str,
         end_date: date | str,
-        format: str = 'csv',
+        format: str = "csv",
         user_ids: Iterable[int] | None = None,
         project_ids: Iterable[int | None] | None = None,
         client_ids: Iterable[int | None] | None = None,
@@ -1451,7 +1455,7 @@ class SyncHttpResource:
         path: str,
         to: DownloadTarget,
         *,
-        api: Api | str = 'track',
+        api: Api | str = "track",
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
@@ -1466,7 +1470,7 @@ class SyncHttpResource:
         path: str,
         strategy: Strategy,
         *,
-        api: Api | str = 'track',
+        api: Api | str = "track",
         params: Mapping[str, Any] | None = None,
         in_body: bool = False,
         into: Any = ...,
@@ -1485,7 +1489,7 @@ class SyncHttpResource:
         method: str,
         path: str,
         *,
-        api: Api | str = 'track',
+        api: Api | str = "track",
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         into: type[Any] | None = None,
@@ -1589,7 +1593,7 @@ class SyncAvatarsResource:
         """
 
     def upload(
-        self, file: UploadSource, *, filename: str | None = None, content_type: str = 'image/png'
+        self, file: UploadSource, *, filename: str | None = None, content_type: str = "image/png"
     ) -> Avatar:
         """Upload a new avatar image (a path, bytes or a binary file).
 
@@ -1685,7 +1689,7 @@ class SyncExpensesResource:
         file: UploadSource,
         *,
         filename: str | None = None,
-        content_type: str = 'application/octet-stream',
+        content_type: str = "application/octet-stream",
     ) -> Expense:
         """Upload a receipt (a path, bytes or a binary file) as a new expense.
 
@@ -2060,7 +2064,7 @@ class SyncInsightsResource:
         to: DownloadTarget,
         *,
         parameters: Mapping[str, Any],
-        format: str = 'csv',
+        format: str = "csv",
     ) -> Download:
         """Employee profitability as a ``csv`` or ``xlsx`` file.
 
@@ -2073,7 +2077,7 @@ class SyncInsightsResource:
         to: DownloadTarget,
         *,
         parameters: Mapping[str, Any],
-        format: str = 'csv',
+        format: str = "csv",
     ) -> Download:
         """Project profitability as a ``csv`` or ``xlsx`` file.
 
@@ -2086,7 +2090,7 @@ class SyncInsightsResource:
         to: DownloadTarget,
         *,
         parameters: Mapping[str, Any],
-        format: str = 'csv',
+        format: str = "csv",
     ) -> Download:
         """Project data trends as a ``csv`` or ``xlsx`` file.
 

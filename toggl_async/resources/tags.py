@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .._params import check_id, check_positive
+from collections.abc import Iterable
+
+from .._params import check_id, check_ids, check_positive
 from ..pagination import Cursor, NumberedPages, Paginator
 from ..records import Tag
 from ._gen import TagsEndpoints
@@ -59,3 +61,16 @@ class TagsResource(TagsEndpoints):
         check_id("workspace_id", workspace_id)
         check_id("tag_id", tag_id)
         await self._send("DELETE", f"/workspaces/{workspace_id}/tags/{tag_id}")
+
+    async def delete_many(self, workspace_id: int, tag_ids: Iterable[int]) -> None:
+        """Delete up to 100 tags at once; Toggl deletes all or none ("Some tag IDs do not
+        belong to workspace" is a 400).
+
+        The specification gives this operation no body; we send the ids as a JSON array,
+        the shape of the specified sibling ``POST …/clients/delete``.
+
+        ``PATCH /workspaces/{workspace_id}/tags``
+        """
+        check_id("workspace_id", workspace_id)
+        ids = check_ids("tag_ids", tag_ids, limit=100)
+        await self._send("PATCH", f"/workspaces/{workspace_id}/tags", json=ids)

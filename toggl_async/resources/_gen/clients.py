@@ -19,7 +19,7 @@ class ClientsEndpoints(Endpoints):
     """Operations of ``toggl.clients`` that share the common shape."""
 
     async def archive_many(
-        self, workspace_id: int, *, body: Sequence[int]
+        self, workspace_id: int, *, ids: Sequence[int]
     ) -> builtins.list[ArchiveClientsResponse]:
         """Archives workspace clients and related projects. Only for premium workspaces.
 
@@ -27,7 +27,7 @@ class ClientsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         path = f"/workspaces/{workspace_id}/clients/archive"
-        return await self._fetch(builtins.list[ArchiveClientsResponse], "POST", path, json=body)
+        return await self._fetch(builtins.list[ArchiveClientsResponse], "POST", path, json=ids)
 
     async def list_by_ids(
         self, workspace_id: int, *, client_ids: Sequence[int]
@@ -42,14 +42,14 @@ class ClientsEndpoints(Endpoints):
             builtins.list[Client], "POST", path, json=client_ids, idempotent=True
         )
 
-    async def delete_many(self, workspace_id: int, *, body: Sequence[int]) -> None:
+    async def delete_many(self, workspace_id: int, *, ids: Sequence[int]) -> None:
         """Delete one or more workspace clients.
 
         ``POST /workspaces/{workspace_id}/clients/delete``
         """
         check_id("workspace_id", workspace_id)
         path = f"/workspaces/{workspace_id}/clients/delete"
-        await self._send("POST", path, json=body)
+        await self._send("POST", path, json=ids)
 
     async def get(self, workspace_id: int, client_id: int) -> Client:
         """Load client from workspace.

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from ..._params import check_id
 from .._endpoints import Endpoints
 
 __all__ = ["TagsEndpoints"]
@@ -12,12 +11,3 @@ __all__ = ["TagsEndpoints"]
 
 class TagsEndpoints(Endpoints):
     """Operations of ``toggl.tags`` that share the common shape."""
-
-    async def delete_many(self, workspace_id: int) -> None:
-        """Patch will not be executed if there are errors with some records.
-
-        ``PATCH /workspaces/{workspace_id}/tags``
-        """
-        check_id("workspace_id", workspace_id)
-        path = f"/workspaces/{workspace_id}/tags"
-        await self._send("PATCH", path)
