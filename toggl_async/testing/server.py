@@ -28,8 +28,10 @@ from aiohttp import web
 from ._entries import EntryRoutes
 from ._focus import FocusRoutes
 from ._http import JSON_TYPE, RAW_BODY, ApiError, Context, Credentials, Limits, error, raw
+from ._report_exports import ReportExportRoutes
 from ._reports import ReportRoutes
 from ._track_me import MeRoutes
+from ._track_org import OrganizationRoutes
 from ._track_ws import WorkspaceRoutes
 from ._util import JSONDict, dumps
 from .data import PRESETS, Account
@@ -222,6 +224,9 @@ class Sandbox:
         app.add_routes(workspace.routes(TRACK_PREFIX))
         app.add_routes(ReportRoutes(self._ctx).routes(REPORTS_PREFIX))
         app.add_routes(FocusRoutes(self._ctx).routes(FOCUS_PREFIX))
+        # wholeapi: flows beyond the seed endpoints (organizations, groups, exports, ...)
+        app.add_routes(OrganizationRoutes(self._ctx).routes(TRACK_PREFIX))
+        app.add_routes(ReportExportRoutes(self._ctx).routes(REPORTS_PREFIX))
         app.router.add_route("*", "/{tail:.*}", self._not_found, name=_NOT_FOUND_ROUTE)
         return app
 
