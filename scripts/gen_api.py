@@ -85,6 +85,10 @@ READ_ONLY_POSTS = (
 )
 """Track POSTs that only read: retried like a GET. (Every Reports/Insights POST only reads.)"""
 
+LAZY_RECORDS = True
+"""Generated records (about 130 attrs classes, a fifth of the package's import time) are
+imported by the methods that return them, on first use, not when ``toggl_async`` loads."""
+
 MAX_KEYWORDS = 40
 """Bodies with more fields than this (preferences: ~100) take one mapping, not keywords."""
 
@@ -391,6 +395,12 @@ class Method:
         extra = "".join(f", {k}" for k in call_kwargs)
         if how == "fetch":
             into = _qualify(ann, True)
+            names = set(re.findall(r"\b[A-Z][A-Za-z0-9]+\b", ann))
+            for module in ("reports_api", "track_api"):
+                used = sorted(names & _GEN_RECORDS.get(module.split("_")[0], set()))
+                if used:  # imported on first use: see LAZY_RECORDS
+                    at = lines.index(next(x for x in lines if x.startswith("        path =")))
+                    lines.insert(at, f"        from ...records.{module} import {', '.join(used)}")
             lines.append(f'        return await self._fetch({into}, "{self.http}", path{extra})')
         elif how == "json":
             lines.append(f'        return await self._fetch_json("{self.http}", path{extra})')
@@ -469,7 +479,12 @@ def render_namespace(namespace: str, methods: list[Method]) -> str:
     ]
     if "builtins." in code:
         lines.append("import builtins")
-    typing_names = [n for n in ("Any",) if re.search(rf"\b{n}\b", code)]
+    typing_names = [n for n in ("TYPE_CHECKING", "Any") if re.search(rf"\b{n}\b", code)]
+    if any(
+        n in _GEN_RECORDS.get("track", set()) | _GEN_RECORDS.get("reports", set())
+        for n in re.findall(r"\b([A-Z][A-Za-z0-9]+)\b", code)
+    ):
+        typing_names = sorted({*typing_names, "TYPE_CHECKING"})
     abc_names = [n for n in ("Iterable", "Mapping", "Sequence") if re.search(rf"\b{n}\b", code)]
     if abc_names:
         lines.append(f"from collections.abc import {', '.join(abc_names)}")
@@ -485,12 +500,17 @@ def render_namespace(namespace: str, methods: list[Method]) -> str:
     gen_reports = [n for n in record_names if n in _GEN_RECORDS.get("reports", set())]
     if hand:
         lines.append(f"from ...records import {', '.join(hand)}")
-    if gen_reports:
-        lines.append(f"from ...records.reports_api import {', '.join(gen_reports)}")
-    if gen_track:
-        lines.append(f"from ...records.track_api import {', '.join(gen_track)}")
     helpers = [n for n in ("id_list", "present", "segment") if n in uses]
     lines.append(f"from .._endpoints import Endpoints{''.join(', ' + h for h in helpers)}")
+    if gen_reports or gen_track:
+        lines.append("")
+        lines.append(
+            "if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)"
+        )
+    if gen_reports:
+        lines.append(f"    from ...records.reports_api import {', '.join(gen_reports)}")
+    if gen_track:
+        lines.append(f"    from ...records.track_api import {', '.join(gen_track)}")
     lines += ["", f'__all__ = ["{class_name}"]', "", ""]
     lines.append(f"class {class_name}(Endpoints):")
     lines.append(f'    """Operations of ``toggl.{namespace}`` that share the common shape."""')

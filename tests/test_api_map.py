@@ -143,7 +143,7 @@ class _Args:
 def _call(client: TogglClient, target: str, key: str, tmp_path: Path) -> tuple[Any, dict[str, Any]]:
     namespace, name = target.split(".")
     method = getattr(getattr(client, namespace), name)
-    hints = typing.get_type_hints(method)
+    hints = _hints(method)
     build = _Args(tmp_path)
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
@@ -217,6 +217,14 @@ def _sample(hint: Any) -> Any:
     return {}
 
 
+def _hints(method: Any) -> dict[str, Any]:
+    """Type hints, with the generated records (imported by the methods on first use)."""
+    from toggl_async.records import reports_api, track_api
+
+    names = {**vars(track_api), **vars(reports_api), **method.__globals__}
+    return typing.get_type_hints(method, globalns=names)
+
+
 CASES = sorted(COVERED.items())
 
 
@@ -232,7 +240,7 @@ async def test_each_mapped_method_sends_its_operation(
     ) as client:
         namespace, name = target.split(".")
         method = getattr(getattr(client, namespace), name)
-        returns = typing.get_type_hints(method).get("return")
+        returns = _hints(method).get("return")
         body = _body_for(target, returns)
         with aioresponses() as mock:
             for verb in ("GET", "POST", "PUT", "PATCH", "DELETE"):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from ..records.track_api import Avatar
+from typing import TYPE_CHECKING
+
 from ._endpoints import UploadSource
 from ._gen import AvatarsEndpoints
+
+if TYPE_CHECKING:  # imported on first use, like the generated records
+    from ..records.track_api import Avatar
 
 __all__ = ["AvatarsResource"]
 
@@ -19,6 +23,8 @@ class AvatarsResource(AvatarsEndpoints):
 
         ``POST /avatars`` (multipart field ``file``)
         """
+        from ..records.track_api import Avatar
+
         return await self._upload(
             Avatar,
             "POST",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._params import check_id
-from ..records.track_api import Expense
 from ._endpoints import UploadSource
 from ._gen import ExpensesEndpoints
+
+if TYPE_CHECKING:  # imported on first use, like the generated records
+    from ..records.track_api import Expense
 
 __all__ = ["ExpensesResource"]
 
@@ -27,6 +31,8 @@ class ExpensesResource(ExpensesEndpoints):
         """
         check_id("workspace_id", workspace_id)
         path = f"/workspaces/{workspace_id}/expenses/upload"
+        from ..records.track_api import Expense
+
         return await self._upload(
             Expense,
             "POST",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._params import check_id
 from ..records import Workspace, WorkspaceUser
-from ..records.track_api import Logo
 from ._endpoints import UploadSource
 from ._gen import WorkspacesEndpoints
+
+if TYPE_CHECKING:  # imported on first use, like the generated records
+    from ..records.track_api import Logo
 
 __all__ = ["WorkspacesResource"]
 
@@ -38,6 +42,8 @@ class WorkspacesResource(WorkspacesEndpoints):
         """
         check_id("workspace_id", workspace_id)
         path = f"/workspaces/{workspace_id}/logo"
+        from ..records.track_api import Logo
+
         return await self._upload(
             Logo,
             "POST",

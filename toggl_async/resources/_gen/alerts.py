@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import AlertWithMeta
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import AlertWithMeta
 
 __all__ = ["AlertsEndpoints"]
 
@@ -23,6 +26,8 @@ class AlertsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/alerts``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import AlertWithMeta
+
         path = f"/workspaces/{workspace_id}/alerts"
         return await self._fetch(builtins.list[AlertWithMeta], "GET", path)
 
@@ -42,6 +47,8 @@ class AlertsEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/alerts``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import AlertWithMeta
+
         path = f"/workspaces/{workspace_id}/alerts"
         return await self._fetch(
             AlertWithMeta,
@@ -77,6 +84,8 @@ class AlertsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("alert_id", alert_id)
+        from ...records.track_api import AlertWithMeta
+
         path = f"/workspaces/{workspace_id}/alerts/{alert_id}"
         return await self._fetch(
             AlertWithMeta,

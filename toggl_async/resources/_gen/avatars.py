@@ -4,8 +4,12 @@
 
 from __future__ import annotations
 
-from ...records.track_api import Avatar
+from typing import TYPE_CHECKING
+
 from .._endpoints import Endpoints
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Avatar
 
 __all__ = ["AvatarsEndpoints"]
 
@@ -26,5 +30,7 @@ class AvatarsEndpoints(Endpoints):
 
         ``POST /avatars/use_gravatar``
         """
+        from ...records.track_api import Avatar
+
         path = "/avatars/use_gravatar"
         return await self._fetch(Avatar, "POST", path)

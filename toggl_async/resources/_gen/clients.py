@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
 from ...records import Client
-from ...records.track_api import ArchiveClientsResponse
 from .._endpoints import Endpoints
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import ArchiveClientsResponse
 
 __all__ = ["ClientsEndpoints"]
 
@@ -26,6 +29,8 @@ class ClientsEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/clients/archive``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import ArchiveClientsResponse
+
         path = f"/workspaces/{workspace_id}/clients/archive"
         return await self._fetch(builtins.list[ArchiveClientsResponse], "POST", path, json=ids)
 

@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import Country, Subdivision
 from .._endpoints import Endpoints
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Country, Subdivision
 
 __all__ = ["CountriesEndpoints"]
 
@@ -21,6 +24,8 @@ class CountriesEndpoints(Endpoints):
 
         ``GET /countries``
         """
+        from ...records.track_api import Country
+
         path = "/countries"
         return await self._fetch(builtins.list[Country], "GET", path)
 
@@ -30,5 +35,7 @@ class CountriesEndpoints(Endpoints):
         ``GET /countries/{country_id}/subdivisions``
         """
         check_id("country_id", country_id)
+        from ...records.track_api import Subdivision
+
         path = f"/countries/{country_id}/subdivisions"
         return await self._fetch(builtins.list[Subdivision], "GET", path)

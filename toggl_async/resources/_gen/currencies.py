@@ -5,9 +5,12 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from ...records.track_api import Currency
 from .._endpoints import Endpoints
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Currency
 
 __all__ = ["CurrenciesEndpoints"]
 
@@ -20,5 +23,7 @@ class CurrenciesEndpoints(Endpoints):
 
         ``GET /currencies``
         """
+        from ...records.track_api import Currency
+
         path = "/currencies"
         return await self._fetch(builtins.list[Currency], "GET", path)

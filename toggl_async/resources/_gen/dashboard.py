@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import AllActivities, MostActiveUser
 from .._endpoints import Endpoints
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import AllActivities, MostActiveUser
 
 __all__ = ["DashboardEndpoints"]
 
@@ -26,6 +29,8 @@ class DashboardEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/dashboard/all_activity``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import AllActivities
+
         path = f"/workspaces/{workspace_id}/dashboard/all_activity"
         return await self._fetch(builtins.list[AllActivities], "GET", path, params={"since": since})
 
@@ -39,6 +44,8 @@ class DashboardEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/dashboard/most_active``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import MostActiveUser
+
         path = f"/workspaces/{workspace_id}/dashboard/most_active"
         return await self._fetch(
             builtins.list[MostActiveUser], "GET", path, params={"since": since}
@@ -53,5 +60,7 @@ class DashboardEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/dashboard/top_activity``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import AllActivities
+
         path = f"/workspaces/{workspace_id}/dashboard/top_activity"
         return await self._fetch(builtins.list[AllActivities], "GET", path, params={"since": since})

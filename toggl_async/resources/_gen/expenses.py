@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import Expense
 from .._endpoints import Endpoints
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Expense
 
 __all__ = ["ExpensesEndpoints"]
 
@@ -22,5 +25,7 @@ class ExpensesEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/expenses``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Expense
+
         path = f"/workspaces/{workspace_id}/expenses"
         return await self._fetch(builtins.list[Expense], "GET", path)

@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import DownloadRequestRecord
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import DownloadRequestRecord
 
 __all__ = ["ExportsEndpoints"]
 
@@ -21,6 +24,8 @@ class ExportsEndpoints(Endpoints):
 
         ``GET /me/export``
         """
+        from ...records.track_api import DownloadRequestRecord
+
         path = "/me/export"
         return await self._fetch(builtins.list[DownloadRequestRecord], "GET", path)
 
@@ -40,5 +45,7 @@ class ExportsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/exports``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import DownloadRequestRecord
+
         path = f"/workspaces/{workspace_id}/exports"
         return await self._fetch(builtins.list[DownloadRequestRecord], "GET", path)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import Favorite
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Favorite
 
 __all__ = ["FavoritesEndpoints"]
 
@@ -22,6 +25,8 @@ class FavoritesEndpoints(Endpoints):
 
         ``GET /me/favorites``
         """
+        from ...records.track_api import Favorite
+
         path = "/me/favorites"
         return await self._fetch(builtins.list[Favorite], "GET", path, params={"since": since})
 
@@ -41,6 +46,8 @@ class FavoritesEndpoints(Endpoints):
 
         ``PUT /me/favorites``
         """
+        from ...records.track_api import Favorite
+
         path = "/me/favorites"
         return await self._fetch(
             Favorite,
@@ -76,6 +83,8 @@ class FavoritesEndpoints(Endpoints):
 
         ``POST /me/favorites``
         """
+        from ...records.track_api import Favorite
+
         path = "/me/favorites"
         return await self._fetch(
             Favorite,
@@ -101,6 +110,8 @@ class FavoritesEndpoints(Endpoints):
 
         ``POST /me/favorites/suggestions``
         """
+        from ...records.track_api import Favorite
+
         path = "/me/favorites/suggestions"
         return await self._fetch(builtins.list[Favorite], "POST", path, idempotent=True)
 
@@ -119,6 +130,8 @@ class FavoritesEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/favorites``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Favorite
+
         path = f"/workspaces/{workspace_id}/favorites"
         return await self._fetch(builtins.list[Favorite], "GET", path, params={"since": since})
 
@@ -143,6 +156,8 @@ class FavoritesEndpoints(Endpoints):
         ``PUT /workspaces/{workspace_id}/favorites``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Favorite
+
         path = f"/workspaces/{workspace_id}/favorites"
         return await self._fetch(
             Favorite,
@@ -184,6 +199,8 @@ class FavoritesEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/favorites``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Favorite
+
         path = f"/workspaces/{workspace_id}/favorites"
         return await self._fetch(
             Favorite,
@@ -211,6 +228,8 @@ class FavoritesEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/favorites/suggestions``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Favorite
+
         path = f"/workspaces/{workspace_id}/favorites/suggestions"
         return await self._fetch(builtins.list[Favorite], "POST", path, idempotent=True)
 

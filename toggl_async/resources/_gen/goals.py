@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import Goal, GoalModel
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Goal, GoalModel
 
 __all__ = ["GoalsEndpoints"]
 
@@ -22,6 +25,8 @@ class GoalsEndpoints(Endpoints):
 
         ``GET /sync-server/me/goals``
         """
+        from ...records.track_api import Goal
+
         path = "/sync-server/me/goals"
         return await self._fetch(builtins.list[Goal], "GET", path, params={"active": active})
 
@@ -39,6 +44,8 @@ class GoalsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/goals``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Goal
+
         path = f"/workspaces/{workspace_id}/goals"
         return await self._fetch(
             builtins.list[Goal],
@@ -69,6 +76,8 @@ class GoalsEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/goals``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import GoalModel
+
         path = f"/workspaces/{workspace_id}/goals"
         return await self._fetch(
             GoalModel,
@@ -99,6 +108,8 @@ class GoalsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("goal_id", goal_id)
+        from ...records.track_api import Goal
+
         path = f"/workspaces/{workspace_id}/goals/{goal_id}"
         return await self._fetch(Goal, "GET", path)
 
@@ -121,6 +132,8 @@ class GoalsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("goal_id", goal_id)
+        from ...records.track_api import GoalModel
+
         path = f"/workspaces/{workspace_id}/goals/{goal_id}"
         return await self._fetch(
             GoalModel,

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
-from ...records.track_api import Group, GroupsPatchOutput, OrganizationGroupResponse
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Group, GroupsPatchOutput, OrganizationGroupResponse
 
 __all__ = ["GroupsEndpoints"]
 
@@ -27,6 +29,8 @@ class GroupsEndpoints(Endpoints):
         ``GET /organizations/{organization_id}/groups``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import OrganizationGroupResponse
+
         path = f"/organizations/{organization_id}/groups"
         return await self._fetch(
             builtins.list[OrganizationGroupResponse],
@@ -48,6 +52,8 @@ class GroupsEndpoints(Endpoints):
         ``POST /organizations/{organization_id}/groups``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import OrganizationGroupResponse
+
         path = f"/organizations/{organization_id}/groups"
         return await self._fetch(
             OrganizationGroupResponse,
@@ -71,6 +77,8 @@ class GroupsEndpoints(Endpoints):
         """
         check_id("organization_id", organization_id)
         check_id("group_id", group_id)
+        from ...records.track_api import OrganizationGroupResponse
+
         path = f"/organizations/{organization_id}/groups/{group_id}"
         return await self._fetch(
             OrganizationGroupResponse,
@@ -100,6 +108,8 @@ class GroupsEndpoints(Endpoints):
         """
         check_id("organization_id", organization_id)
         check_id("group_id", group_id)
+        from ...records.track_api import GroupsPatchOutput
+
         path = f"/organizations/{organization_id}/groups/{group_id}"
         return await self._fetch(GroupsPatchOutput, "PATCH", path, json=operations)
 
@@ -109,6 +119,8 @@ class GroupsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/groups``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Group
+
         path = f"/workspaces/{workspace_id}/groups"
         return await self._fetch(builtins.list[Group], "GET", path)
 
@@ -118,6 +130,8 @@ class GroupsEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/groups``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Group
+
         path = f"/workspaces/{workspace_id}/groups"
         return await self._fetch(Group, "POST", path, json=present({"name": name}))
 
@@ -130,6 +144,8 @@ class GroupsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("group_id", group_id)
+        from ...records.track_api import Group
+
         path = f"/workspaces/{workspace_id}/groups/{group_id}"
         return await self._fetch(Group, "PUT", path, json=present({"name": name}))
 

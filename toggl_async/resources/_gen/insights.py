@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
 from ...auth import Api
-from ...records.reports_api import ProjectTrends
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.reports_api import ProjectTrends
 
 __all__ = ["InsightsEndpoints"]
 
@@ -35,6 +38,8 @@ class InsightsEndpoints(Endpoints):
         ``POST /insights/api/v1/workspace/{workspace_id}/data_trends/projects``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ProjectTrends
+
         path = f"/workspace/{workspace_id}/data_trends/projects"
         return await self._fetch(
             builtins.list[ProjectTrends],

@@ -5,11 +5,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
-from ...records.track_api import InvitationResult, SSOInvitation
 from .._endpoints import Endpoints, present, segment
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import InvitationResult, SSOInvitation
 
 __all__ = ["InvitationsEndpoints"]
 
@@ -23,6 +25,8 @@ class InvitationsEndpoints(Endpoints):
         ``GET /invitations/{invitation_code}``
         """
         segment("invitation_code", invitation_code)
+        from ...records.track_api import SSOInvitation
+
         path = f"/invitations/{invitation_code}"
         return await self._fetch(SSOInvitation, "GET", path)
 
@@ -59,6 +63,8 @@ class InvitationsEndpoints(Endpoints):
         ``POST /organizations/{organization_id}/invitations``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import InvitationResult
+
         path = f"/organizations/{organization_id}/invitations"
         return await self._fetch(
             InvitationResult,

@@ -6,22 +6,24 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
-from ...records.track_api import (
-    MeOrganization,
-    ModelsWorkspaceUser,
-    OrganizationGroupResponse,
-    OrganizationOwner,
-    OrganizationSegmentation,
-    OrgUser,
-    PostOrganizationReply,
-    Role,
-    Transfer,
-    UsageCounter,
-)
 from .._endpoints import Endpoints, present, segment
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import (
+        MeOrganization,
+        ModelsWorkspaceUser,
+        OrganizationGroupResponse,
+        OrganizationOwner,
+        OrganizationSegmentation,
+        OrgUser,
+        PostOrganizationReply,
+        Role,
+        Transfer,
+        UsageCounter,
+    )
 
 __all__ = ["OrganizationsEndpoints"]
 
@@ -37,6 +39,8 @@ class OrganizationsEndpoints(Endpoints):
 
         ``POST /organizations``
         """
+        from ...records.track_api import PostOrganizationReply
+
         path = "/organizations"
         return await self._fetch(
             PostOrganizationReply,
@@ -51,6 +55,8 @@ class OrganizationsEndpoints(Endpoints):
         ``GET /organizations/{organization_id}``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import MeOrganization
+
         path = f"/organizations/{organization_id}"
         return await self._fetch(MeOrganization, "GET", path)
 
@@ -79,6 +85,8 @@ class OrganizationsEndpoints(Endpoints):
         ``GET /organizations/{organization_id}/owner``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import OrganizationOwner
+
         path = f"/organizations/{organization_id}/owner"
         return await self._fetch(OrganizationOwner, "GET", path)
 
@@ -90,6 +98,8 @@ class OrganizationsEndpoints(Endpoints):
         ``GET /organizations/{organization_id}/owner/transfer``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import Transfer
+
         path = f"/organizations/{organization_id}/owner/transfer"
         return await self._fetch(builtins.list[Transfer], "GET", path, params={"ongoing": ongoing})
 
@@ -99,6 +109,8 @@ class OrganizationsEndpoints(Endpoints):
         ``POST /organizations/{organization_id}/owner/transfer``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import Transfer
+
         path = f"/organizations/{organization_id}/owner/transfer"
         return await self._fetch(Transfer, "POST", path)
 
@@ -109,6 +121,8 @@ class OrganizationsEndpoints(Endpoints):
         """
         check_id("organization_id", organization_id)
         check_id("transfer_id", transfer_id)
+        from ...records.track_api import Transfer
+
         path = f"/organizations/{organization_id}/owner/transfer/{transfer_id}"
         return await self._fetch(Transfer, "GET", path)
 
@@ -122,6 +136,8 @@ class OrganizationsEndpoints(Endpoints):
         check_id("organization_id", organization_id)
         check_id("transfer_id", transfer_id)
         segment("action", action)
+        from ...records.track_api import Transfer
+
         path = f"/organizations/{organization_id}/owner/transfer/{transfer_id}/{action}"
         return await self._fetch(Transfer, "POST", path)
 
@@ -131,6 +147,8 @@ class OrganizationsEndpoints(Endpoints):
         ``GET /organizations/{organization_id}/roles``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import Role
+
         path = f"/organizations/{organization_id}/roles"
         return await self._fetch(builtins.list[Role], "GET", path)
 
@@ -140,6 +158,8 @@ class OrganizationsEndpoints(Endpoints):
         ``GET /organizations/{organization_id}/segmentation``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import OrganizationSegmentation
+
         path = f"/organizations/{organization_id}/segmentation"
         return await self._fetch(OrganizationSegmentation, "GET", path)
 
@@ -149,6 +169,8 @@ class OrganizationsEndpoints(Endpoints):
         ``PUT /organizations/{organization_id}/segmentation``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import OrganizationSegmentation
+
         path = f"/organizations/{organization_id}/segmentation"
         return await self._fetch(OrganizationSegmentation, "PUT", path)
 
@@ -158,6 +180,8 @@ class OrganizationsEndpoints(Endpoints):
         ``GET /organizations/{organization_id}/usage``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import UsageCounter
+
         path = f"/organizations/{organization_id}/usage"
         return await self._fetch(builtins.list[UsageCounter], "GET", path)
 
@@ -180,6 +204,8 @@ class OrganizationsEndpoints(Endpoints):
         ``GET /organizations/{organization_id}/users``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import OrgUser
+
         path = f"/organizations/{organization_id}/users"
         return await self._fetch(
             builtins.list[OrgUser],
@@ -227,6 +253,8 @@ class OrganizationsEndpoints(Endpoints):
         ``GET /organizations/{organization_id}/users/detailed``
         """
         check_id("organization_id", organization_id)
+        from ...records.track_api import OrgUser
+
         path = f"/organizations/{organization_id}/users/detailed"
         return await self._fetch(
             builtins.list[OrgUser],
@@ -310,6 +338,8 @@ class OrganizationsEndpoints(Endpoints):
         """
         check_id("organization_id", organization_id)
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import OrganizationGroupResponse
+
         path = f"/organizations/{organization_id}/workspaces/{workspace_id}/groups"
         return await self._fetch(builtins.list[OrganizationGroupResponse], "GET", path)
 
@@ -331,6 +361,8 @@ class OrganizationsEndpoints(Endpoints):
         """
         check_id("organization_id", organization_id)
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import ModelsWorkspaceUser
+
         path = f"/organizations/{organization_id}/workspaces/{workspace_id}/workspace_users"
         return await self._fetch(
             builtins.list[ModelsWorkspaceUser],

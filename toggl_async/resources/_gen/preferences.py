@@ -5,11 +5,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
-from ...records.track_api import AllPreferences, Logo
 from .._endpoints import Endpoints, present, segment
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import AllPreferences, Logo
 
 __all__ = ["PreferencesEndpoints"]
 
@@ -24,6 +26,8 @@ class PreferencesEndpoints(Endpoints):
 
         ``GET /me/preferences``
         """
+        from ...records.track_api import AllPreferences
+
         path = "/me/preferences"
         return await self._fetch(AllPreferences, "GET", path)
 
@@ -44,6 +48,8 @@ class PreferencesEndpoints(Endpoints):
         ``GET /me/preferences/{client}``
         """
         segment("client", client)
+        from ...records.track_api import AllPreferences
+
         path = f"/me/preferences/{client}"
         return await self._fetch(AllPreferences, "GET", path, params={"since": since})
 
@@ -63,6 +69,8 @@ class PreferencesEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/preferences``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Logo
+
         path = f"/workspaces/{workspace_id}/preferences"
         return await self._fetch(Logo, "GET", path)
 
@@ -87,6 +95,8 @@ class PreferencesEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/preferences``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Logo
+
         path = f"/workspaces/{workspace_id}/preferences"
         return await self._fetch(
             Logo,

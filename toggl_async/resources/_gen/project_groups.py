@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import ProjectGroup
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import ProjectGroup
 
 __all__ = ["ProjectGroupsEndpoints"]
 
@@ -22,6 +25,8 @@ class ProjectGroupsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/project_groups``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import ProjectGroup
+
         path = f"/workspaces/{workspace_id}/project_groups"
         return await self._fetch(
             builtins.list[ProjectGroup], "GET", path, params={"project_ids": project_ids}

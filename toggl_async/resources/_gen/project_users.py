@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import OrganizationUserOutput, ProjectUser, ProjectUserWithMeta
 from .._endpoints import Endpoints, id_list, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import OrganizationUserOutput, ProjectUser, ProjectUserWithMeta
 
 __all__ = ["ProjectUsersEndpoints"]
 
@@ -30,6 +33,8 @@ class ProjectUsersEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/project_users``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import ProjectUser
+
         path = f"/workspaces/{workspace_id}/project_users"
         return await self._fetch(
             builtins.list[ProjectUser],
@@ -59,6 +64,8 @@ class ProjectUsersEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/project_users``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import ProjectUser
+
         path = f"/workspaces/{workspace_id}/project_users"
         return await self._fetch(
             ProjectUser,
@@ -91,6 +98,8 @@ class ProjectUsersEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/project_users/paginated``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import ProjectUserWithMeta
+
         path = f"/workspaces/{workspace_id}/project_users/paginated"
         return await self._fetch(
             builtins.list[ProjectUserWithMeta],
@@ -114,6 +123,8 @@ class ProjectUsersEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         ids = id_list("project_user_ids", project_user_ids)
+        from ...records.track_api import OrganizationUserOutput
+
         path = f"/workspaces/{workspace_id}/project_users/{ids}"
         return await self._fetch(OrganizationUserOutput, "PATCH", path)
 
@@ -134,6 +145,8 @@ class ProjectUsersEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("project_user_id", project_user_id)
+        from ...records.track_api import ProjectUser
+
         path = f"/workspaces/{workspace_id}/project_users/{project_user_id}"
         return await self._fetch(
             ProjectUser,

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
 from ...records import PatchResult, Project
-from ...records.track_api import ProjectStatistics, RecurringPeriod
 from .._endpoints import Endpoints, id_list, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import ProjectStatistics, RecurringPeriod
 
 __all__ = ["ProjectsEndpoints"]
 
@@ -101,6 +103,8 @@ class ProjectsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("project_id", project_id)
+        from ...records.track_api import RecurringPeriod
+
         path = f"/workspaces/{workspace_id}/projects/{project_id}/periods"
         return await self._fetch(
             RecurringPeriod, "GET", path, params={"start_date": start_date, "end_date": end_date}
@@ -124,5 +128,7 @@ class ProjectsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("project_id", project_id)
+        from ...records.track_api import ProjectStatistics
+
         path = f"/workspaces/{workspace_id}/projects/{project_id}/statistics"
         return await self._fetch(ProjectStatistics, "GET", path)

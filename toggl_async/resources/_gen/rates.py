@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import Rate
 from .._endpoints import Endpoints, present, segment
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Rate
 
 __all__ = ["RatesEndpoints"]
 
@@ -58,5 +61,7 @@ class RatesEndpoints(Endpoints):
         check_id("workspace_id", workspace_id)
         segment("level", level)
         check_id("level_id", level_id)
+        from ...records.track_api import Rate
+
         path = f"/workspaces/{workspace_id}/rates/{level}/{level_id}"
         return await self._fetch(builtins.list[Rate], "GET", path, params={"type": type})

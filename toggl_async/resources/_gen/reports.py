@@ -6,29 +6,32 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
 from ...auth import Api
-from ...records.reports_api import (
-    ClientFilterResponse,
-    ProjectFilterResponse,
-    ProjectGroupResponse,
-    ProjectStatusResponse,
-    ProjectUserResponse,
-    ProjectUsersSummaryRow,
-    ReportOutput,
-    ReportsClientsDataTrendsReport,
-    ReportsComparativeReport,
-    ReportsModelsTask,
-    ReportsProjectsDataTrendsReport,
-    ReportsProjectsReport,
-    ReportsTotalsReportData,
-    ReportsUser,
-    ReportsUsersDataTrendsReport,
-    TaskStatus,
-    UserFilterResponse,
-)
 from .._endpoints import Endpoints, present, segment
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.reports_api import (
+        ClientFilterResponse,
+        ProjectFilterResponse,
+        ProjectGroupResponse,
+        ProjectStatusResponse,
+        ProjectUserResponse,
+        ProjectUsersSummaryRow,
+        ReportOutput,
+        ReportsClientsDataTrendsReport,
+        ReportsComparativeReport,
+        ReportsModelsTask,
+        ReportsProjectsDataTrendsReport,
+        ReportsProjectsReport,
+        ReportsTotalsReportData,
+        ReportsUser,
+        ReportsUsersDataTrendsReport,
+        TaskStatus,
+        UserFilterResponse,
+    )
 
 __all__ = ["ReportsEndpoints"]
 
@@ -44,6 +47,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/shared/{report_token}``
         """
         segment("report_token", report_token)
+        from ...records.reports_api import ReportOutput
+
         path = f"/shared/{report_token}"
         return await self._fetch(
             ReportOutput, "POST", path, json=start_date, idempotent=True, api=Api.REPORTS
@@ -71,6 +76,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/comparative``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ReportsComparativeReport
+
         path = f"/workspace/{workspace_id}/comparative"
         return await self._fetch(
             ReportsComparativeReport,
@@ -114,6 +121,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/data_trends/clients``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ReportsClientsDataTrendsReport
+
         path = f"/workspace/{workspace_id}/data_trends/clients"
         return await self._fetch(
             ReportsClientsDataTrendsReport,
@@ -153,6 +162,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/data_trends/projects``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ReportsProjectsDataTrendsReport
+
         path = f"/workspace/{workspace_id}/data_trends/projects"
         return await self._fetch(
             ReportsProjectsDataTrendsReport,
@@ -192,6 +203,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/data_trends/users``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ReportsUsersDataTrendsReport
+
         path = f"/workspace/{workspace_id}/data_trends/users"
         return await self._fetch(
             ReportsUsersDataTrendsReport,
@@ -226,6 +239,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/filters/clients``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ClientFilterResponse
+
         path = f"/workspace/{workspace_id}/filters/clients"
         return await self._fetch(
             builtins.list[ClientFilterResponse],
@@ -249,6 +264,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/filters/project_groups``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ProjectGroupResponse
+
         path = f"/workspace/{workspace_id}/filters/project_groups"
         return await self._fetch(
             builtins.list[ProjectGroupResponse],
@@ -274,6 +291,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/filters/project_users``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ProjectUserResponse
+
         path = f"/workspace/{workspace_id}/filters/project_users"
         return await self._fetch(
             builtins.list[ProjectUserResponse],
@@ -305,6 +324,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/filters/projects``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ProjectFilterResponse
+
         path = f"/workspace/{workspace_id}/filters/projects"
         return await self._fetch(
             builtins.list[ProjectFilterResponse],
@@ -335,6 +356,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/filters/projects/status``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ProjectStatusResponse
+
         path = f"/workspace/{workspace_id}/filters/projects/status"
         return await self._fetch(
             builtins.list[ProjectStatusResponse],
@@ -353,6 +376,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/filters/tasks/status``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import TaskStatus
+
         path = f"/workspace/{workspace_id}/filters/tasks/status"
         return await self._fetch(
             builtins.list[TaskStatus],
@@ -376,6 +401,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/filters/users``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import UserFilterResponse
+
         path = f"/workspace/{workspace_id}/filters/users"
         return await self._fetch(
             builtins.list[UserFilterResponse],
@@ -405,6 +432,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/profitability/projects``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ReportsProjectsReport
+
         path = f"/workspace/{workspace_id}/profitability/projects"
         return await self._fetch(
             ReportsProjectsReport,
@@ -441,6 +470,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/projects/summary``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ProjectUsersSummaryRow
+
         path = f"/workspace/{workspace_id}/projects/summary"
         return await self._fetch(
             builtins.list[ProjectUsersSummaryRow],
@@ -474,6 +505,8 @@ class ReportsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("project_id", project_id)
+        from ...records.reports_api import ReportsTotalsReportData
+
         path = f"/workspace/{workspace_id}/projects/{project_id}/summary"
         return await self._fetch(
             ReportsTotalsReportData,
@@ -504,6 +537,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/search/clients``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ClientFilterResponse
+
         path = f"/workspace/{workspace_id}/search/clients"
         return await self._fetch(
             builtins.list[ClientFilterResponse],
@@ -533,6 +568,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/search/projects``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ProjectFilterResponse
+
         path = f"/workspace/{workspace_id}/search/projects"
         return await self._fetch(
             builtins.list[ProjectFilterResponse],
@@ -568,6 +605,8 @@ class ReportsEndpoints(Endpoints):
         ``POST /reports/api/v3/workspace/{workspace_id}/search/users``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.reports_api import ReportsUser
+
         path = f"/workspace/{workspace_id}/search/users"
         return await self._fetch(
             builtins.list[ReportsUser],
@@ -598,6 +637,8 @@ class ReportsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         segment("action", action)
+        from ...records.reports_api import ReportsModelsTask
+
         path = f"/workspace/{workspace_id}/{action}/tasks"
         return await self._fetch(
             builtins.list[ReportsModelsTask],

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
-from ...records.track_api import SavedReport
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import SavedReport
 
 __all__ = ["SavedReportsEndpoints"]
 
@@ -37,6 +39,8 @@ class SavedReportsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/reports/shared``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import SavedReport
+
         path = f"/workspaces/{workspace_id}/reports/shared"
         return await self._fetch(
             builtins.list[SavedReport],
@@ -63,6 +67,8 @@ class SavedReportsEndpoints(Endpoints):
         ``PUT /workspaces/{workspace_id}/reports/shared``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import SavedReport
+
         path = f"/workspaces/{workspace_id}/reports/shared"
         return await self._fetch(SavedReport, "PUT", path, json=saved_report_payload)
 
@@ -82,6 +88,8 @@ class SavedReportsEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/reports/shared``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import SavedReport
+
         path = f"/workspaces/{workspace_id}/reports/shared"
         return await self._fetch(
             SavedReport,
@@ -107,6 +115,8 @@ class SavedReportsEndpoints(Endpoints):
         ``PATCH /workspaces/{workspace_id}/reports/shared/bulk_delete``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import SavedReport
+
         path = f"/workspaces/{workspace_id}/reports/shared/bulk_delete"
         return await self._fetch(
             builtins.list[SavedReport], "PATCH", path, json=present({"ids": ids})
@@ -119,6 +129,8 @@ class SavedReportsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("report_id", report_id)
+        from ...records.track_api import SavedReport
+
         path = f"/workspaces/{workspace_id}/reports/shared/{report_id}"
         return await self._fetch(SavedReport, "GET", path)
 
@@ -140,6 +152,8 @@ class SavedReportsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("report_id", report_id)
+        from ...records.track_api import SavedReport
+
         path = f"/workspaces/{workspace_id}/reports/shared/{report_id}"
         return await self._fetch(
             SavedReport,
@@ -164,5 +178,7 @@ class SavedReportsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("report_id", report_id)
+        from ...records.track_api import SavedReport
+
         path = f"/workspaces/{workspace_id}/reports/shared/{report_id}"
         return await self._fetch(SavedReport, "DELETE", path)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import ScheduledReport
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import ScheduledReport
 
 __all__ = ["ScheduledReportsEndpoints"]
 
@@ -23,6 +26,8 @@ class ScheduledReportsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/scheduled_reports``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import ScheduledReport
+
         path = f"/workspaces/{workspace_id}/scheduled_reports"
         return await self._fetch(builtins.list[ScheduledReport], "GET", path)
 
@@ -40,6 +45,8 @@ class ScheduledReportsEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/scheduled_reports``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import ScheduledReport
+
         path = f"/workspaces/{workspace_id}/scheduled_reports"
         return await self._fetch(
             ScheduledReport,

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
 from ...records import PatchResult, Task
-from ...records.track_api import TaskResponse
 from .._endpoints import Endpoints, id_list, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import TaskResponse
 
 __all__ = ["TasksEndpoints"]
 
@@ -81,6 +83,8 @@ class TasksEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/tasks/basic``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import TaskResponse
+
         path = f"/workspaces/{workspace_id}/tasks/basic"
         return await self._fetch(
             TaskResponse,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...records.track_api import BulkGetSharingResponse, TimeEntryChecklist
 from .._endpoints import Endpoints
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import BulkGetSharingResponse, TimeEntryChecklist
 
 __all__ = ["TimeEntriesEndpoints"]
 
@@ -22,6 +24,8 @@ class TimeEntriesEndpoints(Endpoints):
 
         ``GET /me/time_entries/checklist``
         """
+        from ...records.track_api import TimeEntryChecklist
+
         path = "/me/time_entries/checklist"
         return await self._fetch(builtins.list[TimeEntryChecklist], "GET", path)
 
@@ -32,6 +36,8 @@ class TimeEntriesEndpoints(Endpoints):
 
         ``POST /me/time_entries_shared_with``
         """
+        from ...records.track_api import BulkGetSharingResponse
+
         path = "/me/time_entries_shared_with"
         return await self._fetch(
             builtins.list[BulkGetSharingResponse], "POST", path, json=request, idempotent=True

@@ -4,9 +4,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..._params import check_id
-from ...records.track_api import TimeEntryConstraints, WorkspaceSaveResult
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import TimeEntryConstraints, WorkspaceSaveResult
 
 __all__ = ["TimeEntryConstraintsEndpoints"]
 
@@ -20,6 +24,8 @@ class TimeEntryConstraintsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/time_entry_constraints``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import TimeEntryConstraints
+
         path = f"/workspaces/{workspace_id}/time_entry_constraints"
         return await self._fetch(TimeEntryConstraints, "GET", path)
 
@@ -38,6 +44,8 @@ class TimeEntryConstraintsEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/time_entry_constraints``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import WorkspaceSaveResult
+
         path = f"/workspaces/{workspace_id}/time_entry_constraints"
         return await self._fetch(
             WorkspaceSaveResult,

@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import GetTimEntryInvitationsResponse
 from .._endpoints import Endpoints, segment
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import GetTimEntryInvitationsResponse
 
 __all__ = ["TimeEntryInvitationsEndpoints"]
 
@@ -22,6 +25,8 @@ class TimeEntryInvitationsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/time_entry_invitations``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import GetTimEntryInvitationsResponse
+
         path = f"/workspaces/{workspace_id}/time_entry_invitations"
         return await self._fetch(builtins.list[GetTimEntryInvitationsResponse], "GET", path)
 

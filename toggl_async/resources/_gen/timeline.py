@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...records.track_api import TimelineEvent, TimelineSettings
 from .._endpoints import Endpoints
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import TimelineEvent, TimelineSettings
 
 __all__ = ["TimelineEndpoints"]
 
@@ -24,6 +26,8 @@ class TimelineEndpoints(Endpoints):
 
         ``GET /timeline``
         """
+        from ...records.track_api import TimelineEvent
+
         path = "/timeline"
         return await self._fetch(
             builtins.list[TimelineEvent],
@@ -37,6 +41,8 @@ class TimelineEndpoints(Endpoints):
 
         ``POST /timeline``
         """
+        from ...records.track_api import TimelineSettings
+
         path = "/timeline"
         return await self._fetch(TimelineSettings, "POST", path, json=timeline_post)
 

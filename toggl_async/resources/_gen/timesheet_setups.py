@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
-from ...records.track_api import APITimesheetSetup, TimesheetsetupsGetPaginatedResponse
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import APITimesheetSetup, TimesheetsetupsGetPaginatedResponse
 
 __all__ = ["TimesheetSetupsEndpoints"]
 
@@ -32,6 +34,8 @@ class TimesheetSetupsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/timesheet_setups``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import TimesheetsetupsGetPaginatedResponse
+
         path = f"/workspaces/{workspace_id}/timesheet_setups"
         return await self._fetch(
             TimesheetsetupsGetPaginatedResponse,
@@ -65,6 +69,8 @@ class TimesheetSetupsEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/timesheet_setups``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import APITimesheetSetup
+
         path = f"/workspaces/{workspace_id}/timesheet_setups"
         return await self._fetch(
             builtins.list[APITimesheetSetup],
@@ -106,6 +112,8 @@ class TimesheetSetupsEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("setup_id", setup_id)
+        from ...records.track_api import APITimesheetSetup
+
         path = f"/workspaces/{workspace_id}/timesheet_setups/{setup_id}"
         return await self._fetch(
             APITimesheetSetup,

@@ -5,16 +5,19 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
 from ...records import TimeEntry
-from ...records.track_api import (
-    APITimesheet,
-    Timesheet,
-    TimesheetHoursResponse,
-    TimesheetsGetPaginatedResponse,
-)
 from .._endpoints import Endpoints, present, segment
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import (
+        APITimesheet,
+        Timesheet,
+        TimesheetHoursResponse,
+        TimesheetsGetPaginatedResponse,
+    )
 
 __all__ = ["TimesheetsEndpoints"]
 
@@ -27,6 +30,8 @@ class TimesheetsEndpoints(Endpoints):
 
         ``GET /me/timesheets``
         """
+        from ...records.track_api import Timesheet
+
         path = "/me/timesheets"
         return await self._fetch(builtins.list[Timesheet], "GET", path)
 
@@ -50,6 +55,8 @@ class TimesheetsEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/timesheets``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import TimesheetsGetPaginatedResponse
+
         path = f"/workspaces/{workspace_id}/timesheets"
         return await self._fetch(
             builtins.list[TimesheetsGetPaginatedResponse],
@@ -84,6 +91,8 @@ class TimesheetsEndpoints(Endpoints):
         ``PUT /workspaces/{workspace_id}/timesheets``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import APITimesheet
+
         path = f"/workspaces/{workspace_id}/timesheets"
         return await self._fetch(
             APITimesheet,
@@ -112,6 +121,8 @@ class TimesheetsEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/timesheets/hours``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import TimesheetHoursResponse
+
         path = f"/workspaces/{workspace_id}/timesheets/hours"
         return await self._fetch(
             builtins.list[TimesheetHoursResponse],
@@ -138,6 +149,8 @@ class TimesheetsEndpoints(Endpoints):
         check_id("workspace_id", workspace_id)
         check_id("setup_id", setup_id)
         segment("start_date", start_date)
+        from ...records.track_api import APITimesheet
+
         path = f"/workspaces/{workspace_id}/timesheets/{setup_id}/{start_date}"
         return await self._fetch(
             APITimesheet,

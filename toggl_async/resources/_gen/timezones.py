@@ -5,9 +5,12 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from ...records.track_api import Timezone
 from .._endpoints import Endpoints
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Timezone
 
 __all__ = ["TimezonesEndpoints"]
 
@@ -28,5 +31,7 @@ class TimezonesEndpoints(Endpoints):
 
         ``GET /timezones/offsets``
         """
+        from ...records.track_api import Timezone
+
         path = "/timezones/offsets"
         return await self._fetch(builtins.list[Timezone], "GET", path)

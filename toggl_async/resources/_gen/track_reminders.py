@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import TrackReminder
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import TrackReminder
 
 __all__ = ["TrackRemindersEndpoints"]
 
@@ -22,6 +25,8 @@ class TrackRemindersEndpoints(Endpoints):
 
         ``GET /me/track_reminders``
         """
+        from ...records.track_api import TrackReminder
+
         path = "/me/track_reminders"
         return await self._fetch(builtins.list[TrackReminder], "GET", path)
 
@@ -31,6 +36,8 @@ class TrackRemindersEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/track_reminders``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import TrackReminder
+
         path = f"/workspaces/{workspace_id}/track_reminders"
         return await self._fetch(builtins.list[TrackReminder], "GET", path)
 
@@ -50,6 +57,8 @@ class TrackRemindersEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/track_reminders``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import TrackReminder
+
         path = f"/workspaces/{workspace_id}/track_reminders"
         return await self._fetch(
             TrackReminder,
@@ -85,6 +94,8 @@ class TrackRemindersEndpoints(Endpoints):
         """
         check_id("workspace_id", workspace_id)
         check_id("reminder_id", reminder_id)
+        from ...records.track_api import TrackReminder
+
         path = f"/workspaces/{workspace_id}/track_reminders/{reminder_id}"
         return await self._fetch(
             TrackReminder,

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
-from ...records.track_api import ModelsWorkspaceUser
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import ModelsWorkspaceUser
 
 __all__ = ["WorkspaceUsersEndpoints"]
 
@@ -25,6 +28,8 @@ class WorkspaceUsersEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/workspace_users``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import ModelsWorkspaceUser
+
         path = f"/workspaces/{workspace_id}/workspace_users"
         return await self._fetch(
             builtins.list[ModelsWorkspaceUser],

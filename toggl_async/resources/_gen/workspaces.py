@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..._params import check_id
 from ...records import Workspace
-from ...records.track_api import Logo, SimpleWorkspaceUser, WorkspaceStatistics
 from .._endpoints import Endpoints, present
+
+if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
+    from ...records.track_api import Logo, SimpleWorkspaceUser, WorkspaceStatistics
 
 __all__ = ["WorkspacesEndpoints"]
 
@@ -139,6 +142,8 @@ class WorkspacesEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/logo``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Logo
+
         path = f"/workspaces/{workspace_id}/logo"
         return await self._fetch(Logo, "GET", path)
 
@@ -148,6 +153,8 @@ class WorkspacesEndpoints(Endpoints):
         ``DELETE /workspaces/{workspace_id}/logo``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import Logo
+
         path = f"/workspaces/{workspace_id}/logo"
         return await self._fetch(Logo, "DELETE", path)
 
@@ -157,6 +164,8 @@ class WorkspacesEndpoints(Endpoints):
         ``GET /workspaces/{workspace_id}/statistics``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import WorkspaceStatistics
+
         path = f"/workspaces/{workspace_id}/statistics"
         return await self._fetch(WorkspaceStatistics, "GET", path)
 
@@ -168,6 +177,8 @@ class WorkspacesEndpoints(Endpoints):
         ``POST /workspaces/{workspace_id}/users/data``
         """
         check_id("workspace_id", workspace_id)
+        from ...records.track_api import SimpleWorkspaceUser
+
         path = f"/workspaces/{workspace_id}/users/data"
         return await self._fetch(
             builtins.list[SimpleWorkspaceUser], "POST", path, json=user_ids, idempotent=True
