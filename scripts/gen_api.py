@@ -56,8 +56,17 @@ SAME_AS: dict[str, str] = {
     "timeentry.PatchOutput": "PatchResult",
     "projects.PatchOutput": "PatchResult",
     "task.PatchOutput": "PatchResult",
+    "group.OrganizationGroupResponse": "OrganizationGroup",
+    "github_com_toggl_toggl_api_internal_models.OrganizationUserSimple": "GroupMember",
 }
 """Specification definitions that are a hand-written record (kept in ``toggl_async.records``)."""
+
+HOMES: dict[str, str] = {
+    "PatchResult": "workspace",
+    "OrganizationGroup": "organization",
+    "GroupMember": "organization",
+}
+"""The ``records`` module of a hand-written record, when it is not ``track``."""
 
 NAMES: dict[str, str] = {
     "user.Output": "OrganizationUserOutput",
@@ -249,11 +258,11 @@ class Records:
             body.append("")
         text = "\n".join(body)
         hand = sorted(n for n in set(SAME_AS.values()) if re.search(rf"\b{n}\b", text))
-        track_hand = [h for h in hand if h != "PatchResult"]
-        if track_hand:
-            lines.append(f"from .track import {', '.join(track_hand)}")
-        if "PatchResult" in hand:
-            lines.append("from .workspace import PatchResult")
+        by_home: dict[str, list[str]] = {}
+        for name in hand:
+            by_home.setdefault(HOMES.get(name, "track"), []).append(name)
+        for home in sorted(by_home):
+            lines.append(f"from .{home} import {', '.join(by_home[home])}")
         names = sorted(self.used[k] for k in keys)
         lines += ["", "__all__ = ["] + [f'    "{n}",' for n in names] + ["]", ""]
         lines += body
@@ -498,8 +507,12 @@ def render_namespace(namespace: str, methods: list[Method]) -> str:
     hand = [n for n in record_names if n in _HAND_RECORDS]
     gen_track = [n for n in record_names if n in _GEN_RECORDS.get("track", set())]
     gen_reports = [n for n in record_names if n in _GEN_RECORDS.get("reports", set())]
-    if hand:
-        lines.append(f"from ...records import {', '.join(hand)}")
+    homes: dict[str, list[str]] = {}
+    for name in hand:
+        homes.setdefault(HOMES.get(name, ""), []).append(name)
+    for home in sorted(homes):
+        where = f"...records.{home}" if home in ("organization",) else "...records"
+        lines.append(f"from {where} import {', '.join(homes[home])}")
     helpers = [n for n in ("id_list", "present", "segment") if n in uses]
     lines.append(f"from .._endpoints import Endpoints{''.join(', ' + h for h in helpers)}")
     if gen_reports or gen_track:
@@ -519,7 +532,7 @@ def render_namespace(namespace: str, methods: list[Method]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-_HAND_RECORDS = {"Client", "Tag", "Task", "Project", "TimeEntry", "Workspace", "PatchResult"}
+_HAND_RECORDS = set(SAME_AS.values())
 _GEN_RECORDS: dict[str, set[str]] = {}
 
 

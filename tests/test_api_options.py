@@ -16,6 +16,7 @@ from yarl import URL
 from tests.helpers import REPORTS, TOKEN, TRACK, recorded_body
 from toggl_async import TogglClient
 from toggl_async.records import Client, PatchResult, Project, Task, TimeEntry
+from toggl_async.records.organization import GroupMember, OrganizationGroup
 
 WID = 4567890
 
@@ -332,3 +333,15 @@ async def test_request_escape_hatch_and_raw_view(toggl: TogglClient, wire: Wire)
     await toggl.request("POST", f"/workspace/{WID}/filters/users", api="reports", json={})
     assert wire.sent[-1][1] == f"/reports/api/v3/workspace/{WID}/filters/users"
     assert REPORTS.endswith("/reports/api/v3") and TRACK.endswith("/api/v9")
+
+
+async def test_organization_groups_from_the_recording(toggl: TogglClient, wire: Wire) -> None:
+    wire.answer("GET", recorded_body("get_organization_workspace_users_success"))
+    [group] = await toggl.organizations.workspace_groups(5678901, WID)
+    assert wire.sent[-1][:2] == ("GET", f"/api/v9/organizations/5678901/workspaces/{WID}/groups")
+    assert isinstance(group, OrganizationGroup)
+    assert (group.group_id, group.name, group.workspaces) == (188929, "Cool Kids", [WID])
+    assert group.at == datetime(2024, 4, 13, 20, 4, 48, 278682, tzinfo=UTC)
+    assert group.users == [
+        GroupMember(user_id=10658406, name="Michael C", avatar_url="", joined=True)
+    ]

@@ -15,6 +15,7 @@ from toggl_async._params import Since
 from toggl_async.auth import Api
 from toggl_async.pagination import Cursor, Strategy
 from toggl_async.records.focus import FocusTimeEntry
+from toggl_async.records.organization import OrganizationGroup
 from toggl_async.records.quota import OrganizationQuota
 from toggl_async.records.report_rows import WeeklyRow
 from toggl_async.records.reports import ReportTimeEntry, ReportTotals, SummaryReport
@@ -74,7 +75,6 @@ from toggl_async.records.track_api import (
     MeOrganization,
     ModelsWorkspaceUser,
     MostActiveUser,
-    OrganizationGroupResponse,
     OrganizationOwner,
     OrganizationSegmentation,
     OrganizationUserOutput,
@@ -1954,7 +1954,7 @@ class SyncGroupsResource:
         name: str | None = None,
         users: Sequence[int] | None = None,
         workspaces: Sequence[int] | None = None,
-    ) -> OrganizationGroupResponse:
+    ) -> OrganizationGroup:
         """Creates a group in the specified organization.
 
         ``POST /organizations/{organization_id}/groups``
@@ -1980,7 +1980,7 @@ class SyncGroupsResource:
 
     def list(
         self, organization_id: int, *, name: str | None = None, workspace: str | None = None
-    ) -> builtins.list[OrganizationGroupResponse]:
+    ) -> builtins.list[OrganizationGroup]:
         """Returns list of groups in organization based on set of url parameters. List is sorted by
         name.
 
@@ -2011,7 +2011,7 @@ class SyncGroupsResource:
         name: str | None = None,
         users: Sequence[int] | None = None,
         workspaces: Sequence[int] | None = None,
-    ) -> OrganizationGroupResponse:
+    ) -> OrganizationGroup:
         """Edits a group in the specified organization.
 
         ``PUT /organizations/{organization_id}/groups/{group_id}``
@@ -2340,7 +2340,7 @@ class SyncOrganizationsResource:
 
     def workspace_groups(
         self, organization_id: int, workspace_id: int
-    ) -> builtins.list[OrganizationGroupResponse]:
+    ) -> builtins.list[OrganizationGroup]:
         """Returns list of groups in a workspace based on set of url parameters. List is sorted by
         name.
 

@@ -51,12 +51,10 @@ __all__ = [
     "OrgSubscription",
     "OrgUser",
     "OrgUserWorkspace",
-    "OrganizationGroupResponse",
     "OrganizationOwner",
     "OrganizationSegmentation",
     "OrganizationUserFailure",
     "OrganizationUserOutput",
-    "OrganizationUserSimple",
     "Permission",
     "PostOrganizationReply",
     "ProjectGroup",
@@ -843,29 +841,6 @@ class OrgUser(Record):
     user_id: int | None = None
     workspace_count: int | None = None
     workspaces: list[OrgUserWorkspace] | None = None
-
-
-@attrs.frozen(kw_only=True)
-class OrganizationUserSimple(Record):
-    """github_com_toggl_toggl_api_internal_models.OrganizationUserSimple"""
-
-    avatar_url: str | None = None
-    inactive: bool | None = None
-    joined: bool | None = None
-    name: str | None = None
-    user_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class OrganizationGroupResponse(Record):
-    """group.OrganizationGroupResponse"""
-
-    at: str | None = None
-    group_id: int | None = None
-    name: str | None = None
-    permissions: list[str] | None = None
-    users: list[OrganizationUserSimple] | None = None
-    workspaces: list[int] | None = None
 
 
 @attrs.frozen(kw_only=True)

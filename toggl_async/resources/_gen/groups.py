@@ -9,10 +9,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
+from ...records.organization import OrganizationGroup
 from .._endpoints import Endpoints, present
 
 if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
-    from ...records.track_api import Group, GroupsPatchOutput, OrganizationGroupResponse
+    from ...records.track_api import Group, GroupsPatchOutput
 
 __all__ = ["GroupsEndpoints"]
 
@@ -22,18 +23,16 @@ class GroupsEndpoints(Endpoints):
 
     async def list(
         self, organization_id: int, *, name: str | None = None, workspace: str | None = None
-    ) -> builtins.list[OrganizationGroupResponse]:
+    ) -> builtins.list[OrganizationGroup]:
         """Returns list of groups in organization based on set of url parameters. List is sorted by
         name.
 
         ``GET /organizations/{organization_id}/groups``
         """
         check_id("organization_id", organization_id)
-        from ...records.track_api import OrganizationGroupResponse
-
         path = f"/organizations/{organization_id}/groups"
         return await self._fetch(
-            builtins.list[OrganizationGroupResponse],
+            builtins.list[OrganizationGroup],
             "GET",
             path,
             params={"name": name, "workspace": workspace},
@@ -46,17 +45,15 @@ class GroupsEndpoints(Endpoints):
         name: str | None = None,
         users: Sequence[int] | None = None,
         workspaces: Sequence[int] | None = None,
-    ) -> OrganizationGroupResponse:
+    ) -> OrganizationGroup:
         """Creates a group in the specified organization.
 
         ``POST /organizations/{organization_id}/groups``
         """
         check_id("organization_id", organization_id)
-        from ...records.track_api import OrganizationGroupResponse
-
         path = f"/organizations/{organization_id}/groups"
         return await self._fetch(
-            OrganizationGroupResponse,
+            OrganizationGroup,
             "POST",
             path,
             json=present({"name": name, "users": users, "workspaces": workspaces}),
@@ -70,18 +67,16 @@ class GroupsEndpoints(Endpoints):
         name: str | None = None,
         users: Sequence[int] | None = None,
         workspaces: Sequence[int] | None = None,
-    ) -> OrganizationGroupResponse:
+    ) -> OrganizationGroup:
         """Edits a group in the specified organization.
 
         ``PUT /organizations/{organization_id}/groups/{group_id}``
         """
         check_id("organization_id", organization_id)
         check_id("group_id", group_id)
-        from ...records.track_api import OrganizationGroupResponse
-
         path = f"/organizations/{organization_id}/groups/{group_id}"
         return await self._fetch(
-            OrganizationGroupResponse,
+            OrganizationGroup,
             "PUT",
             path,
             json=present({"name": name, "users": users, "workspaces": workspaces}),

@@ -9,13 +9,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..._params import check_id
+from ...records.organization import OrganizationGroup
 from .._endpoints import Endpoints, present, segment
 
 if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
     from ...records.track_api import (
         MeOrganization,
         ModelsWorkspaceUser,
-        OrganizationGroupResponse,
         OrganizationOwner,
         OrganizationSegmentation,
         OrgUser,
@@ -330,7 +330,7 @@ class OrganizationsEndpoints(Endpoints):
 
     async def workspace_groups(
         self, organization_id: int, workspace_id: int
-    ) -> builtins.list[OrganizationGroupResponse]:
+    ) -> builtins.list[OrganizationGroup]:
         """Returns list of groups in a workspace based on set of url parameters. List is sorted by
         name.
 
@@ -338,10 +338,8 @@ class OrganizationsEndpoints(Endpoints):
         """
         check_id("organization_id", organization_id)
         check_id("workspace_id", workspace_id)
-        from ...records.track_api import OrganizationGroupResponse
-
         path = f"/organizations/{organization_id}/workspaces/{workspace_id}/groups"
-        return await self._fetch(builtins.list[OrganizationGroupResponse], "GET", path)
+        return await self._fetch(builtins.list[OrganizationGroup], "GET", path)
 
     async def workspace_users(
         self,
