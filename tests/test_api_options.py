@@ -345,3 +345,19 @@ async def test_organization_groups_from_the_recording(toggl: TogglClient, wire: 
     assert group.users == [
         GroupMember(user_id=10658406, name="Michael C", avatar_url="", joined=True)
     ]
+
+
+def test_the_blocking_client_has_the_escape_hatch_and_the_raw_view() -> None:
+    import toggl_async_sync
+
+    body = recorded_body("get_project_by_id_success")
+    with aioresponses() as mock, toggl_async_sync.TogglClient(api_token=TOKEN) as blocking:
+        mock.get(
+            re.compile(r"https://api\.track\.toggl\.com/api/v9/workspaces/.*"),
+            payload=body,
+            repeat=True,
+        )
+        raw = blocking.with_raw_response.projects.get(WID, 1)
+        plain = blocking.request("GET", f"/workspaces/{WID}/projects/1", into=Project)
+    assert raw.status == 200 and isinstance(raw.parsed, Project)
+    assert plain == raw.parsed

@@ -184,7 +184,7 @@ COVERED: dict[str, str] = {
     ),
     "GET /workspaces/{workspace_id}/project_users": "project_users.list",
     "POST /workspaces/{workspace_id}/project_users": "project_users.create",
-    "POST /workspaces/{workspace_id}/project_users/paginated": "project_users.iter",
+    "POST /workspaces/{workspace_id}/project_users/paginated": "project_users.list_by_projects",
     "PATCH /workspaces/{workspace_id}/project_users/{project_user_ids}": "project_users.patch",
     "PUT /workspaces/{workspace_id}/project_users/{project_user_id}": "project_users.update",
     "DELETE /workspaces/{workspace_id}/project_users/{project_user_id}": "project_users.delete",

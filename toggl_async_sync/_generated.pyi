@@ -2489,20 +2489,6 @@ class SyncProjectUsersResource:
         ``DELETE /workspaces/{workspace_id}/project_users/{project_user_id}``
         """
 
-    def iter(
-        self,
-        workspace_id: int,
-        *,
-        project_ids: Sequence[int],
-        show_inactive: bool | None = None,
-        users_per_project: str | None = None,
-        page: int | None = None,
-    ) -> builtins.list[ProjectUserWithMeta]:
-        """List projects users for a given workspace and set of project IDs paginated.
-
-        ``POST /workspaces/{workspace_id}/project_users/paginated``
-        """
-
     def list(
         self,
         workspace_id: int,
@@ -2514,6 +2500,20 @@ class SyncProjectUsersResource:
         """List all projects users for a given workspace.
 
         ``GET /workspaces/{workspace_id}/project_users``
+        """
+
+    def list_by_projects(
+        self,
+        workspace_id: int,
+        *,
+        project_ids: Sequence[int],
+        show_inactive: bool | None = None,
+        users_per_project: str | None = None,
+        page: int | None = None,
+    ) -> builtins.list[ProjectUserWithMeta]:
+        """List projects users for a given workspace and set of project IDs paginated.
+
+        ``POST /workspaces/{workspace_id}/project_users/paginated``
         """
 
     def patch(self, workspace_id: int, project_user_ids: Iterable[int]) -> OrganizationUserOutput:

@@ -114,6 +114,12 @@ class TogglClient(_Surface):
         (same arguments: ``api=``, ``params=``, ``json=``, ``into=``, ``idempotent=``)."""
         return self._portal.call(self._client.request, method, path, **options)
 
+    @property
+    def with_raw_response(self) -> Any:
+        """The namespaces again; each call returns a ``toggl_async.raw.RawResponse``
+        (``.parsed``, ``.status``, ``.headers``, ``.body``), as on the async client."""
+        return _RawView(self._portal, self._client.with_raw_response)
+
     def paginate(self, method: str, path: str, strategy: Any, **options: Any) -> Any:
         """Any paginated listing, as a blocking iterator: see
         ``toggl_async.TogglClient.paginate``."""
@@ -164,3 +170,16 @@ def _abandoned(portal: Portal, aclose: Callable[[], Awaitable[None]]) -> None:
         stacklevel=2,
     )
     portal.close(aclose)
+
+
+class _RawView:
+    """``toggl.with_raw_response`` of the blocking client (wholeapi)."""
+
+    def __init__(self, portal: Portal, inner: Any) -> None:
+        self._portal = portal
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> SyncNamespace:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return SyncNamespace(self._portal, getattr(self._inner, name))

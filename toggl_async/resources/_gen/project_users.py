@@ -84,7 +84,7 @@ class ProjectUsersEndpoints(Endpoints):
             ),
         )
 
-    async def iter(
+    async def list_by_projects(
         self,
         workspace_id: int,
         *,
