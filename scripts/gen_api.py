@@ -94,6 +94,9 @@ READ_ONLY_POSTS = (
 )
 """Track POSTs that only read: retried like a GET. (Every Reports/Insights POST only reads.)"""
 
+RETURNS: dict[str, str] = {"GET /me/id": "int"}
+"""Answers the specification types wrongly (a user id is no ``number``)."""
+
 LAZY_RECORDS = True
 """Generated records (about 130 attrs classes, a fifth of the package's import time) are
 imported by the methods that return them, on first use, not when ``toggl_async`` loads."""
@@ -302,6 +305,8 @@ class Method:
 
     def returns(self) -> tuple[str, str]:
         """(annotation, how): how is ``fetch`` (a record type), ``json`` or ``none``."""
+        if self.key in RETURNS:
+            return RETURNS[self.key], "fetch"
         responses = self.op.get("responses", {})
         ok = [k for k in responses if k.startswith("2")]
         schema = responses[ok[0]].get("schema") if ok else None
@@ -349,6 +354,11 @@ class Method:
         path_names = {snake(p["name"]) for p in self.params("path")}
         if body:
             schema = body[0].get("schema") or {}
+            if len(body) > 1:  # the spec lists the fields of one JSON object as "body" params
+                schema = {
+                    "type": "object",
+                    "properties": {b["name"]: b.get("schema") or {} for b in body},
+                }
             props = self._body_properties(schema)
             if props is None:
                 py = snake(body[0]["name"])

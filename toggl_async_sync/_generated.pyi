@@ -160,7 +160,7 @@ class SyncMeResource:
     def get(self, *, with_related_data: bool = False) -> Me:
         """The user; ``with_related_data`` also fills clients, projects, tags, tasks, entries."""
 
-    def id(self) -> float:
+    def id(self) -> int:
         """Returns the local Track user ID for the authenticated user.
 
         ``GET /me/id``
@@ -1293,7 +1293,27 @@ class SyncReportsResource:
         ``POST /reports/api/v3/workspace/{workspace_id}/search/users``
         """
 
-    def shared(self, report_token: str, *, start_date: str) -> ReportOutput:
+    def shared(
+        self,
+        report_token: str,
+        *,
+        start_date: str | None = None,
+        first_timestamp: int | None = None,
+        end_date: str | None = None,
+        group_ids: Sequence[int] | None = None,
+        user_ids: Sequence[int] | None = None,
+        client_ids: Sequence[int] | None = None,
+        project_ids: Sequence[int] | None = None,
+        task_ids: Sequence[int] | None = None,
+        tag_ids: Sequence[int] | None = None,
+        description: str | None = None,
+        billable: bool | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+        grouped: bool | None = None,
+        grouping: str | None = None,
+        sub_grouping: str | None = None,
+    ) -> ReportOutput:
         """Returns the previously saved report. Authentication A public report is accessible by
         anyone, a private one is only accessible by the report's owner or workspace admin. If
         the criteria aren't met ...

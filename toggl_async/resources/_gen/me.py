@@ -68,13 +68,13 @@ class MeEndpoints(Endpoints):
         path = "/me/flags"
         return await self._fetch_json("POST", path, json=post_flags)
 
-    async def id(self) -> float:
+    async def id(self) -> int:
         """Returns the local Track user ID for the authenticated user.
 
         ``GET /me/id``
         """
         path = "/me/id"
-        return await self._fetch(float, "GET", path)
+        return await self._fetch(int, "GET", path)
 
     async def push_services(self) -> builtins.list[str]:
         """Get list of firebase tokens registered for current user.

@@ -39,7 +39,27 @@ __all__ = ["ReportsEndpoints"]
 class ReportsEndpoints(Endpoints):
     """Operations of ``toggl.reports`` that share the common shape."""
 
-    async def shared(self, report_token: str, *, start_date: str) -> ReportOutput:
+    async def shared(
+        self,
+        report_token: str,
+        *,
+        start_date: str | None = None,
+        first_timestamp: int | None = None,
+        end_date: str | None = None,
+        group_ids: Sequence[int] | None = None,
+        user_ids: Sequence[int] | None = None,
+        client_ids: Sequence[int] | None = None,
+        project_ids: Sequence[int] | None = None,
+        task_ids: Sequence[int] | None = None,
+        tag_ids: Sequence[int] | None = None,
+        description: str | None = None,
+        billable: bool | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+        grouped: bool | None = None,
+        grouping: str | None = None,
+        sub_grouping: str | None = None,
+    ) -> ReportOutput:
         """Returns the previously saved report. Authentication A public report is accessible by
         anyone, a private one is only accessible by the report's owner or workspace admin. If
         the criteria aren't met ...
@@ -51,7 +71,31 @@ class ReportsEndpoints(Endpoints):
 
         path = f"/shared/{report_token}"
         return await self._fetch(
-            ReportOutput, "POST", path, json=start_date, idempotent=True, api=Api.REPORTS
+            ReportOutput,
+            "POST",
+            path,
+            json=present(
+                {
+                    "start_date": start_date,
+                    "first_timestamp": first_timestamp,
+                    "end_date": end_date,
+                    "group_ids": group_ids,
+                    "user_ids": user_ids,
+                    "client_ids": client_ids,
+                    "project_ids": project_ids,
+                    "task_ids": task_ids,
+                    "tag_ids": tag_ids,
+                    "description": description,
+                    "billable": billable,
+                    "rounding": rounding,
+                    "rounding_minutes": rounding_minutes,
+                    "grouped": grouped,
+                    "grouping": grouping,
+                    "sub_grouping": sub_grouping,
+                }
+            ),
+            idempotent=True,
+            api=Api.REPORTS,
         )
 
     async def comparative(
