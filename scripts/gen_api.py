@@ -344,10 +344,9 @@ class Method:
         for p in self.params("query"):
             py = snake(p["name"])
             ann = self._input_type(p)
-            if p.get("required"):
-                kw_required.append(f"{py}: {ann}")
-            else:
-                kw_optional.append(f"{py}: {ann} | None = None")
+            # Never required: the spec marks search filters required (``name``, ``sort_field``
+            # on projects) that the recorded calls leave out.
+            kw_optional.append(f"{py}: {ann} | None = None")
             query_items.append(f"{p['name']!r}: {py}")
         body_expr = None
         body = self.params("body")

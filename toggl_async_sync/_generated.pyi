@@ -880,9 +880,9 @@ class SyncTasksResource:
         self,
         workspace_id: int,
         *,
-        search: str,
-        per_page: int,
-        page: int,
+        search: str | None = None,
+        per_page: int | None = None,
+        page: int | None = None,
         project_ids: Sequence[int] | None = None,
         task_ids: Sequence[int] | None = None,
     ) -> Any:
@@ -2379,12 +2379,12 @@ class SyncOrganizationsResource:
         organization_id: int,
         workspace_id: int,
         *,
-        name: str,
-        search: str,
         page: int | None = None,
         per_page: int | None = None,
         custom_rates: bool | None = None,
         active: bool | None = None,
+        name: str | None = None,
+        search: str | None = None,
     ) -> builtins.list[ModelsWorkspaceUser]:
         """Returns any users who belong to the workspace directly or through at least one group.
 
@@ -2474,7 +2474,9 @@ class SyncProjectGroupsResource:
         ``DELETE /workspaces/{workspace_id}/project_groups/{project_group_id}``
         """
 
-    def list(self, workspace_id: int, *, project_ids: str) -> builtins.list[ProjectGroup]:
+    def list(
+        self, workspace_id: int, *, project_ids: str | None = None
+    ) -> builtins.list[ProjectGroup]:
         """Get project groups for given workspace.
 
         ``GET /workspaces/{workspace_id}/project_groups``
@@ -3033,7 +3035,7 @@ class SyncWorkspaceUsersResource:
         """
 
     def list(
-        self, workspace_id: int, *, include_indirect: str
+        self, workspace_id: int, *, include_indirect: str | None = None
     ) -> builtins.list[ModelsWorkspaceUser]:
         """List all workspace_users for a given workspace.
 

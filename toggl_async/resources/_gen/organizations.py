@@ -346,12 +346,12 @@ class OrganizationsEndpoints(Endpoints):
         organization_id: int,
         workspace_id: int,
         *,
-        name: str,
-        search: str,
         page: int | None = None,
         per_page: int | None = None,
         custom_rates: bool | None = None,
         active: bool | None = None,
+        name: str | None = None,
+        search: str | None = None,
     ) -> builtins.list[ModelsWorkspaceUser]:
         """Returns any users who belong to the workspace directly or through at least one group.
 

@@ -19,7 +19,9 @@ __all__ = ["ProjectGroupsEndpoints"]
 class ProjectGroupsEndpoints(Endpoints):
     """Operations of ``toggl.project_groups`` that share the common shape."""
 
-    async def list(self, workspace_id: int, *, project_ids: str) -> builtins.list[ProjectGroup]:
+    async def list(
+        self, workspace_id: int, *, project_ids: str | None = None
+    ) -> builtins.list[ProjectGroup]:
         """Get project groups for given workspace.
 
         ``GET /workspaces/{workspace_id}/project_groups``

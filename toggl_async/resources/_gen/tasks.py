@@ -109,9 +109,9 @@ class TasksEndpoints(Endpoints):
         self,
         workspace_id: int,
         *,
-        search: str,
-        per_page: int,
-        page: int,
+        search: str | None = None,
+        per_page: int | None = None,
+        page: int | None = None,
         project_ids: Sequence[int] | None = None,
         task_ids: Sequence[int] | None = None,
     ) -> Any:

@@ -21,7 +21,7 @@ class WorkspaceUsersEndpoints(Endpoints):
     """Operations of ``toggl.workspace_users`` that share the common shape."""
 
     async def list(
-        self, workspace_id: int, *, include_indirect: str
+        self, workspace_id: int, *, include_indirect: str | None = None
     ) -> builtins.list[ModelsWorkspaceUser]:
         """List all workspace_users for a given workspace.
 
