@@ -187,8 +187,8 @@ def _expected(key: str, named: dict[str, Any]) -> tuple[str, re.Pattern[str]]:
 
 def _body_for(target: str, hint: Any) -> Any:
     """A response body the method can decode."""
-    if target == "tasks.iter":
-        return {"data": [], "total_count": 0}
+    if target in ("tasks.iter", "timesheets.iter", "timesheet_setups.list"):
+        return {"data": [], "total_count": 0}  # Toggl wraps these lists
     return _sample(hint)
 
 
@@ -264,3 +264,20 @@ async def test_each_mapped_method_sends_its_operation(
         url_path = first_url.split("?", 1)[0]
         assert first_verb == verb, f"{target}: {first_verb} {first_url}, want {key}"
         assert path.match(url_path), f"{target}: sent {url_path}, want {key}"
+
+
+def test_the_naming_convention_holds() -> None:
+    """Downloads (and only they) are ``download*``; ``iter`` gives a Paginator, ``list`` a list."""
+    client = TogglClient(api_token="x" * 32)
+    files = re.compile(r"(\.zip|\.csv|\.pdf|\.xlsx|\.\{extension\}|/(csv|pdf|xlsx)|^/ical/.*)$")
+    for key, target in COVERED.items():
+        namespace, name = target.split(".")
+        is_file = bool(files.search(key.split(" ", 1)[1]))
+        assert name.startswith("download") == is_file, f"{target} for {key}"
+        returns = str(_hints(getattr(getattr(client, namespace), name)).get("return"))
+        if name == "iter":
+            assert "Paginator" in returns, target
+        if name == "list":
+            assert returns.startswith("list[") or returns == "typing.Any", target  # Any: no shape
+        if name.startswith("download"):
+            assert returns.endswith("Download'>"), target

@@ -15,6 +15,7 @@ from yarl import URL
 
 from tests.helpers import REPORTS, TOKEN, TRACK, recorded_body
 from toggl_async import TogglClient
+from toggl_async.errors import DecodeError
 from toggl_async.records import Client, PatchResult, Project, Task, TimeEntry
 from toggl_async.records.organization import GroupMember, OrganizationGroup
 
@@ -361,3 +362,21 @@ def test_the_blocking_client_has_the_escape_hatch_and_the_raw_view() -> None:
         plain = blocking.request("GET", f"/workspaces/{WID}/projects/1", into=Project)
     assert raw.status == 200 and isinstance(raw.parsed, Project)
     assert plain == raw.parsed
+
+
+async def test_timesheets_are_paged_and_setups_unwrapped(toggl: TogglClient, wire: Wire) -> None:
+    sheet = {"timesheet_setup_id": 3, "status": "pending", "start_date": "2024-01-01"}
+    wire.answer("GET", {"data": [sheet, sheet], "page": 1, "per_page": 2, "total_count": 2})
+    sheets = await toggl.timesheets.iter(WID, statuses=["pending"], per_page=2).collect()
+    assert [s.status for s in sheets] == ["pending", "pending"]
+    assert wire.sent[-1][:3] == (
+        "GET",
+        f"/api/v9/workspaces/{WID}/timesheets",
+        {"statuses": "pending", "page": "1", "per_page": "2"},
+    )
+    wire.answer("GET", {"data": [{"id": 3, "approver_id": 10658406}]})
+    [setup] = await toggl.timesheet_setups.list(WID, member_ids=[5])
+    assert setup.id == 3 and wire.sent[-1][2] == {"member_ids": "5"}
+    wire.answer("GET", [{"id": 3}])
+    with pytest.raises(DecodeError, match="not an object with 'data'"):
+        await toggl.timesheet_setups.list(WID)

@@ -243,7 +243,7 @@ COVERED: dict[str, str] = {
     "POST /workspaces/{workspace_id}/timesheet_setups": "timesheet_setups.create",
     "POST /workspaces/{workspace_id}/timesheet_setups/{setup_id}": "timesheet_setups.update",
     "DELETE /workspaces/{workspace_id}/timesheet_setups/{setup_id}": "timesheet_setups.delete",
-    "GET /workspaces/{workspace_id}/timesheets": "timesheets.list",
+    "GET /workspaces/{workspace_id}/timesheets": "timesheets.iter",
     "PUT /workspaces/{workspace_id}/timesheets": "timesheets.update_many",
     "POST /workspaces/{workspace_id}/timesheets/hours": "timesheets.hours",
     "PUT /workspaces/{workspace_id}/timesheets/{setup_id}/{start_date}": "timesheets.update",

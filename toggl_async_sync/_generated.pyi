@@ -99,8 +99,6 @@ from toggl_async.records.track_api import (
     TimelineSettings,
     Timesheet,
     TimesheetHoursResponse,
-    TimesheetsetupsGetPaginatedResponse,
-    TimesheetsGetPaginatedResponse,
     Timezone,
     TrackReminder,
     Transfer,
@@ -2828,12 +2826,13 @@ class SyncTimesheetSetupsResource:
         self,
         workspace_id: int,
         *,
-        member_ids: int | None = None,
-        approver_ids: int | None = None,
+        member_ids: Iterable[int] | None = None,
+        approver_ids: Iterable[int] | None = None,
         sort_field: str | None = None,
         sort_order: str | None = None,
-    ) -> TimesheetsetupsGetPaginatedResponse:
-        """Get timesheet setups for a given workspace.
+    ) -> builtins.list[APITimesheetSetup]:
+        """Every timesheet setup of the workspace (Toggl wraps them in ``{"data": [...]}``;
+        you get the setups).
 
         ``GET /workspaces/{workspace_id}/timesheet_setups``
         """
@@ -2883,22 +2882,24 @@ class SyncTimesheetsResource:
         ``POST /workspaces/{workspace_id}/timesheets/hours``
         """
 
-    def list(
+    def iter(
         self,
         workspace_id: int,
         *,
-        member_ids: int | None = None,
-        approver_ids: int | None = None,
-        timesheet_setup_ids: int | None = None,
-        statuses: int | None = None,
-        before: int | None = None,
-        after: int | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
+        member_ids: Iterable[int] | None = None,
+        approver_ids: Iterable[int] | None = None,
+        timesheet_setup_ids: Iterable[int] | None = None,
+        statuses: Iterable[str] | None = None,
+        after: date | None = None,
+        before: date | None = None,
         sort_field: str | None = None,
         sort_order: str | None = None,
-    ) -> builtins.list[TimesheetsGetPaginatedResponse]:
-        """Get timesheets applying various filters.
+        per_page: int = 100,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> SyncPaginator[APITimesheet]:
+        """Every timesheet matching the filters, ``per_page`` a page (Toggl wraps them in
+        ``{"data": [...], "total_count": N}``; you get the timesheets).
 
         ``GET /workspaces/{workspace_id}/timesheets``
         """

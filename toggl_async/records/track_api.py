@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from ._base import Record
-from .track import Task, TimeEntry
+from .track import Client, Project, Tag, Task, TimeEntry, Workspace
 
 __all__ = [
     "APITimesheet",
@@ -31,6 +31,8 @@ __all__ = [
     "EntityWorkspace",
     "Expense",
     "Favorite",
+    "Feature",
+    "GetQuotaResult",
     "GetTimEntryInvitationsResponse",
     "Goal",
     "GoalModel",
@@ -46,6 +48,7 @@ __all__ = [
     "Logo",
     "MacOSAutoTracking",
     "MeOrganization",
+    "MeWorkspace",
     "ModelsWorkspaceUser",
     "MostActiveUser",
     "OrgSubscription",
@@ -82,13 +85,17 @@ __all__ = [
     "TimesheetsGetPaginatedResponse",
     "TimesheetsetupsGetPaginatedResponse",
     "Timezone",
+    "TogglUser",
     "TrackReminder",
     "Transfer",
     "TrialInfo",
     "UsageCounter",
     "UserData",
+    "UserLocationResponse",
+    "UserWithRelated",
     "WindowsAutoTracking",
     "WindowsAutoTrackingParameter",
+    "WithActiveProjectCount",
     "WorkspaceInfo",
     "WorkspaceSaveResult",
     "WorkspaceStatistics",
@@ -102,6 +109,398 @@ class Avatar(Record):
     avatar_urls: dict[str, Any] | None = None
     fileType: str | None = None
     name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UserWithRelated(Record):
+    """related.UserWithRelated"""
+
+    api_token: str | None = None
+    at: str | None = None
+    authorization_updated_at: str | None = None
+    beginning_of_week: int | None = None
+    clients: list[Client] | None = None
+    country_id: int | None = None
+    created_at: str | None = None
+    default_workspace_id: int | None = None
+    email: str | None = None
+    fullname: str | None = None
+    has_password: bool | None = None
+    id: int | None = None
+    image_url: str | None = None
+    intercom_hash: str | None = None
+    oauth_providers: list[str] | None = None
+    openid_email: str | None = None
+    openid_enabled: bool | None = None
+    options: Any = None
+    projects: list[Project] | None = None
+    tags: list[Tag] | None = None
+    tasks: list[Task] | None = None
+    time_entries: list[TimeEntry] | None = None
+    timezone: str | None = None
+    updated_at: str | None = None
+    workspaces: list[Workspace] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TogglUser(Record):
+    """github_com_toggl_toggl_api_internal_models.TogglUser"""
+
+    api_token: str | None = None
+    at: str | None = None
+    beginning_of_week: int | None = None
+    country_id: int | None = None
+    created_at: str | None = None
+    default_workspace_id: int | None = None
+    email: str | None = None
+    fullname: str | None = None
+    has_password: bool | None = None
+    id: int | None = None
+    image_url: str | None = None
+    openid_email: str | None = None
+    openid_enabled: bool | None = None
+    options: Any = None
+    timezone: str | None = None
+    updated_at: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Feature(Record):
+    """me.Feature"""
+
+    enabled: bool | None = None
+    feature_id: int | None = None
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MeWorkspace(Record):
+    """me.Workspace"""
+
+    features: list[Feature] | None = None
+    workspace_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UserLocationResponse(Record):
+    """me.UserLocationResponse"""
+
+    city: str | None = None
+    city_lat_long: str | None = None
+    country_code: str | None = None
+    country_name: str | None = None
+    state: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrgSubscription(Record):
+    """models.OrgSubscription"""
+
+    billing_period_months: int | None = None
+    created_at: str | None = None
+    enterprise: bool | None = None
+    plan: Any = None
+    plan_name: str | None = None
+    seats: int | None = None
+    state: Any = None
+    trial: Any = None
+
+
+@attrs.frozen(kw_only=True)
+class TrialInfo(Record):
+    """models.TrialInfo"""
+
+    can_have_trial: bool | None = None
+    last_pricing_plan_id: int | None = None
+    next_payment_date: str | None = None
+    trial: bool | None = None
+    trial_available: bool | None = None
+    trial_end_date: str | None = None
+    trial_plan_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MeOrganization(Record):
+    """models.MeOrganization"""
+
+    admin: bool | None = None
+    at: str | None = None
+    created_at: str | None = None
+    id: int | None = None
+    is_multi_workspace_enabled: bool | None = None
+    is_unified: bool | None = None
+    max_data_retention_days: Any = None
+    max_workspaces: int | None = None
+    name: str | None = None
+    owner: bool | None = None
+    permissions: list[str] | None = None
+    pricing_plan_enterprise: bool | None = None
+    pricing_plan_id: int | None = None
+    pricing_plan_name: str | None = None
+    subscription: OrgSubscription | None = None
+    suspended_at: str | None = None
+    trial_info: TrialInfo | None = None
+    user_count: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GetQuotaResult(Record):
+    """me.GetQuotaResult"""
+
+    organization_id: int | None = None
+    remaining: int | None = None
+    resets_in_secs: int | None = None
+    total: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WithActiveProjectCount(Record):
+    """workspace.WithActiveProjectCount"""
+
+    active_project_count: int | None = None
+    admin: bool | None = None
+    api_token: str | None = None
+    at: str | None = None
+    business_ws: bool | None = None
+    csv_upload: Any = None
+    default_currency: str | None = None
+    default_hourly_rate: float | None = None
+    disable_approvals: bool | None = None
+    disable_expenses: bool | None = None
+    disable_timesheet_view: bool | None = None
+    hide_start_end_times: bool | None = None
+    ical_enabled: bool | None = None
+    ical_url: str | None = None
+    id: int | None = None
+    last_modified: str | None = None
+    limit_public_project_data: bool | None = None
+    logo_url: str | None = None
+    max_data_retention_days: Any = None
+    name: str | None = None
+    only_admins_may_create_projects: bool | None = None
+    only_admins_may_create_tags: bool | None = None
+    only_admins_see_team_dashboard: bool | None = None
+    organization_id: int | None = None
+    permissions: list[str] | None = None
+    premium: bool | None = None
+    projects_billable_by_default: bool | None = None
+    projects_enforce_billable: bool | None = None
+    projects_private_by_default: bool | None = None
+    rate_last_updated: str | None = None
+    reports_collapse: bool | None = None
+    role: str | None = None
+    rounding: int | None = None
+    rounding_minutes: int | None = None
+    subscription: Any = None
+    suspended_at: str | None = None
+    te_constraints: Any = None
+    working_hours_in_minutes: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Expense(Record):
+    """expenses.Expense"""
+
+    approved_at: str | None = None
+    approved_by: int | None = None
+    category: str | None = None
+    chat_gpt_output: str | None = None
+    comment: str | None = None
+    created_at: str | None = None
+    currency: str | None = None
+    date_of_expense: str | None = None
+    deleted_at: str | None = None
+    description: str | None = None
+    download_url: str | None = None
+    exchange_rate: float | None = None
+    exchange_rate_timestamp: str | None = None
+    id: int | None = None
+    ocr_output: str | None = None
+    original_description: str | None = None
+    original_receipt_location: str | None = None
+    receipt_location: str | None = None
+    receipt_mime_type: str | None = None
+    receipt_no: str | None = None
+    rejection_reason: str | None = None
+    service_provider: str | None = None
+    service_provider_address: str | None = None
+    service_provider_country: str | None = None
+    state: str | None = None
+    tax_amount: int | None = None
+    tax_amount_converted: int | None = None
+    timezone: str | None = None
+    total_amount: int | None = None
+    total_amount_converted: int | None = None
+    trip_id: int | None = None
+    update_reason: str | None = None
+    updated_at: str | None = None
+    updated_by: int | None = None
+    user_id: int | None = None
+    workspace_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Logo(Record):
+    """models.Logo"""
+
+    logo: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TaskResponse(Record):
+    """task.Response"""
+
+    data: list[Task] | None = None
+    page: int | None = None
+    per_page: int | None = None
+    sort_field: str | None = None
+    sort_order: str | None = None
+    total_count: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Approvers(Record):
+    """timesheetsetups.Approvers"""
+
+    active: bool | None = None
+    avatar_url: str | None = None
+    deleted: bool | None = None
+    name: str | None = None
+    user_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TimesheetSetupError(Record):
+    """models.TimesheetSetupError"""
+
+    code: str | None = None
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class APITimesheetSetup(Record):
+    """timesheetsetups.APITimesheetSetup"""
+
+    approver_avatar_url: str | None = None
+    approver_id: int | None = None
+    approver_name: str | None = None
+    approvers: list[Approvers] | None = None
+    approvers_layers: dict[str, Any] | None = None
+    email_reminder_enabled: bool | None = None
+    end_date: str | None = None
+    errors: list[TimesheetSetupError] | None = None
+    id: int | None = None
+    member_avatar_url: str | None = None
+    member_id: int | None = None
+    member_name: str | None = None
+    periodicity: str | None = None
+    permissions: list[str] | None = None
+    reminder_day: dict[str, Any] | None = None
+    reminder_time: str | None = None
+    slack_reminder_enabled: bool | None = None
+    start_date: str | None = None
+    workspace_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TimesheetsetupsGetPaginatedResponse(Record):
+    """timesheetsetups.GetPaginatedResponse"""
+
+    data: list[APITimesheetSetup] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Approver(Record):
+    """timesheets.Approver"""
+
+    active: bool | None = None
+    avatar_url: str | None = None
+    deleted: bool | None = None
+    name: str | None = None
+    user_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TimesheetError(Record):
+    """timesheets.TimesheetError"""
+
+    code: str | None = None
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TimesheetReview(Record):
+    """timesheets.Review"""
+
+    approved: bool | None = None
+    avatar_url: str | None = None
+    force_approved: bool | None = None
+    name: str | None = None
+    rejection_comment: str | None = None
+    review_layer: int | None = None
+    updated_at: str | None = None
+    user_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class APITimesheet(Record):
+    """timesheets.APITimesheet"""
+
+    approved_or_rejected_at: str | None = None
+    approved_or_rejected_id: int | None = None
+    approved_or_rejected_name: str | None = None
+    approver_avatar_url: str | None = None
+    approver_id: int | None = None
+    approver_name: str | None = None
+    approvers: list[Approver] | None = None
+    approvers_layers: dict[str, Any] | None = None
+    end_date: str | None = None
+    errors: list[TimesheetError] | None = None
+    member_avatar_url: str | None = None
+    member_id: int | None = None
+    member_name: str | None = None
+    period_editable: bool | None = None
+    period_end: str | None = None
+    period_locked: bool | None = None
+    period_start: str | None = None
+    periodicity: str | None = None
+    permissions: list[str] | None = None
+    rejection_comment: str | None = None
+    reminder_day: dict[str, Any] | None = None
+    reminder_sent_at: str | None = None
+    reminder_time: str | None = None
+    review_layer: int | None = None
+    reviews: list[TimesheetReview] | None = None
+    start_date: str | None = None
+    status: str | None = None
+    submitted_at: str | None = None
+    timesheet_setup_id: int | None = None
+    timezone: str | None = None
+    working_hours_in_minutes: int | None = None
+    workspace_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TimesheetsGetPaginatedResponse(Record):
+    """timesheets.GetPaginatedResponse"""
+
+    data: list[APITimesheet] | None = None
+    page: int | None = None
+    per_page: int | None = None
+    total_count: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SimpleWorkspaceUser(Record):
+    """models.SimpleWorkspaceUser"""
+
+    email: str | None = None
+    fullname: str | None = None
+    id: int | None = None
+    inactive: bool | None = None
+    is_active: bool | None = None
+    is_admin: bool | None = None
+    role: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -488,13 +887,6 @@ class AllPreferences(Record):
 
 
 @attrs.frozen(kw_only=True)
-class Logo(Record):
-    """models.Logo"""
-
-    logo: str | None = None
-
-
-@attrs.frozen(kw_only=True)
 class TimeEntryChecklist(Record):
     """models.TimeEntryChecklist"""
 
@@ -539,87 +931,6 @@ class Timesheet(Record):
 
 
 @attrs.frozen(kw_only=True)
-class Approver(Record):
-    """timesheets.Approver"""
-
-    active: bool | None = None
-    avatar_url: str | None = None
-    deleted: bool | None = None
-    name: str | None = None
-    user_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class TimesheetError(Record):
-    """timesheets.TimesheetError"""
-
-    code: str | None = None
-    message: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class TimesheetReview(Record):
-    """timesheets.Review"""
-
-    approved: bool | None = None
-    avatar_url: str | None = None
-    force_approved: bool | None = None
-    name: str | None = None
-    rejection_comment: str | None = None
-    review_layer: int | None = None
-    updated_at: str | None = None
-    user_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class APITimesheet(Record):
-    """timesheets.APITimesheet"""
-
-    approved_or_rejected_at: str | None = None
-    approved_or_rejected_id: int | None = None
-    approved_or_rejected_name: str | None = None
-    approver_avatar_url: str | None = None
-    approver_id: int | None = None
-    approver_name: str | None = None
-    approvers: list[Approver] | None = None
-    approvers_layers: dict[str, Any] | None = None
-    end_date: str | None = None
-    errors: list[TimesheetError] | None = None
-    member_avatar_url: str | None = None
-    member_id: int | None = None
-    member_name: str | None = None
-    period_editable: bool | None = None
-    period_end: str | None = None
-    period_locked: bool | None = None
-    period_start: str | None = None
-    periodicity: str | None = None
-    permissions: list[str] | None = None
-    rejection_comment: str | None = None
-    reminder_day: dict[str, Any] | None = None
-    reminder_sent_at: str | None = None
-    reminder_time: str | None = None
-    review_layer: int | None = None
-    reviews: list[TimesheetReview] | None = None
-    start_date: str | None = None
-    status: str | None = None
-    submitted_at: str | None = None
-    timesheet_setup_id: int | None = None
-    timezone: str | None = None
-    working_hours_in_minutes: int | None = None
-    workspace_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class TimesheetsGetPaginatedResponse(Record):
-    """timesheets.GetPaginatedResponse"""
-
-    data: list[APITimesheet] | None = None
-    page: int | None = None
-    per_page: int | None = None
-    total_count: int | None = None
-
-
-@attrs.frozen(kw_only=True)
 class TimesheetHoursResponse(Record):
     """timesheets.TimesheetHoursResponse"""
 
@@ -653,57 +964,6 @@ class PostOrganizationReply(Record):
     permissions: list[str] | None = None
     workspace_id: int | None = None
     workspace_name: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class OrgSubscription(Record):
-    """models.OrgSubscription"""
-
-    billing_period_months: int | None = None
-    created_at: str | None = None
-    enterprise: bool | None = None
-    plan: Any = None
-    plan_name: str | None = None
-    seats: int | None = None
-    state: Any = None
-    trial: Any = None
-
-
-@attrs.frozen(kw_only=True)
-class TrialInfo(Record):
-    """models.TrialInfo"""
-
-    can_have_trial: bool | None = None
-    last_pricing_plan_id: int | None = None
-    next_payment_date: str | None = None
-    trial: bool | None = None
-    trial_available: bool | None = None
-    trial_end_date: str | None = None
-    trial_plan_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class MeOrganization(Record):
-    """models.MeOrganization"""
-
-    admin: bool | None = None
-    at: str | None = None
-    created_at: str | None = None
-    id: int | None = None
-    is_multi_workspace_enabled: bool | None = None
-    is_unified: bool | None = None
-    max_data_retention_days: Any = None
-    max_workspaces: int | None = None
-    name: str | None = None
-    owner: bool | None = None
-    permissions: list[str] | None = None
-    pricing_plan_enterprise: bool | None = None
-    pricing_plan_id: int | None = None
-    pricing_plan_name: str | None = None
-    subscription: OrgSubscription | None = None
-    suspended_at: str | None = None
-    trial_info: TrialInfo | None = None
-    user_count: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -932,19 +1192,6 @@ class WorkspaceStatistics(Record):
 
 
 @attrs.frozen(kw_only=True)
-class SimpleWorkspaceUser(Record):
-    """models.SimpleWorkspaceUser"""
-
-    email: str | None = None
-    fullname: str | None = None
-    id: int | None = None
-    inactive: bool | None = None
-    is_active: bool | None = None
-    is_admin: bool | None = None
-    role: str | None = None
-
-
-@attrs.frozen(kw_only=True)
 class Goal(Record):
     """handlergoals.APIResponse"""
 
@@ -1111,48 +1358,6 @@ class MostActiveUser(Record):
 
 
 @attrs.frozen(kw_only=True)
-class Expense(Record):
-    """expenses.Expense"""
-
-    approved_at: str | None = None
-    approved_by: int | None = None
-    category: str | None = None
-    chat_gpt_output: str | None = None
-    comment: str | None = None
-    created_at: str | None = None
-    currency: str | None = None
-    date_of_expense: str | None = None
-    deleted_at: str | None = None
-    description: str | None = None
-    download_url: str | None = None
-    exchange_rate: float | None = None
-    exchange_rate_timestamp: str | None = None
-    id: int | None = None
-    ocr_output: str | None = None
-    original_description: str | None = None
-    original_receipt_location: str | None = None
-    receipt_location: str | None = None
-    receipt_mime_type: str | None = None
-    receipt_no: str | None = None
-    rejection_reason: str | None = None
-    service_provider: str | None = None
-    service_provider_address: str | None = None
-    service_provider_country: str | None = None
-    state: str | None = None
-    tax_amount: int | None = None
-    tax_amount_converted: int | None = None
-    timezone: str | None = None
-    total_amount: int | None = None
-    total_amount_converted: int | None = None
-    trip_id: int | None = None
-    update_reason: str | None = None
-    updated_at: str | None = None
-    updated_by: int | None = None
-    user_id: int | None = None
-    workspace_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
 class ProjectGroup(Record):
     """models.ProjectGroup"""
 
@@ -1234,18 +1439,6 @@ class ProjectStatistics(Record):
 
     earliest_time_entry: str | None = None
     latest_time_entry: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class TaskResponse(Record):
-    """task.Response"""
-
-    data: list[Task] | None = None
-    page: int | None = None
-    per_page: int | None = None
-    sort_field: str | None = None
-    sort_order: str | None = None
-    total_count: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -1331,54 +1524,3 @@ class GetTimEntryInvitationsResponse(Record):
     time_entry: TimeEntry | None = None
     time_entry_invitation_id: int | None = None
     workspace_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Approvers(Record):
-    """timesheetsetups.Approvers"""
-
-    active: bool | None = None
-    avatar_url: str | None = None
-    deleted: bool | None = None
-    name: str | None = None
-    user_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class TimesheetSetupError(Record):
-    """models.TimesheetSetupError"""
-
-    code: str | None = None
-    message: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class APITimesheetSetup(Record):
-    """timesheetsetups.APITimesheetSetup"""
-
-    approver_avatar_url: str | None = None
-    approver_id: int | None = None
-    approver_name: str | None = None
-    approvers: list[Approvers] | None = None
-    approvers_layers: dict[str, Any] | None = None
-    email_reminder_enabled: bool | None = None
-    end_date: str | None = None
-    errors: list[TimesheetSetupError] | None = None
-    id: int | None = None
-    member_avatar_url: str | None = None
-    member_id: int | None = None
-    member_name: str | None = None
-    periodicity: str | None = None
-    permissions: list[str] | None = None
-    reminder_day: dict[str, Any] | None = None
-    reminder_time: str | None = None
-    slack_reminder_enabled: bool | None = None
-    start_date: str | None = None
-    workspace_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class TimesheetsetupsGetPaginatedResponse(Record):
-    """timesheetsetups.GetPaginatedResponse"""
-
-    data: list[APITimesheetSetup] | None = None

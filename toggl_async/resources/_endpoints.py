@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, TypeVar
 import attrs
 
 from .._params import check_ids
+from ..errors import DecodeError
 from ..records.converter import structure
 from ._base import Resource
 
@@ -76,6 +77,22 @@ class Endpoints(Resource):
     async def _fetch_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send and return the parsed JSON as is (operations with no stable shape)."""
         return (await self._send(method, path, **kwargs)).json()
+
+    async def _fetch_unwrapped(
+        self, into: type[T], envelope: str, method: str, path: str, **kwargs: Any
+    ) -> T:
+        """Like ``_fetch``, for answers that wrap the value: ``{"<envelope>": value, ...}``."""
+        response = await self._send(method, path, **kwargs)
+        payload = response.json()
+        if not isinstance(payload, dict) or envelope not in payload:
+            shown = type(payload).__name__
+            raise DecodeError(
+                f"{method} {response.url} returned a {shown}, not an object with {envelope!r}",
+                method=method,
+                url=response.url,
+            )
+        value = payload[envelope]
+        return structure(value, into, method=response.method, url=response.url)
 
     async def _download(
         self, to: DownloadTarget, method: str, path: str, **kwargs: Any

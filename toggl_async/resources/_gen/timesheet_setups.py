@@ -12,42 +12,13 @@ from ..._params import check_id
 from .._endpoints import Endpoints, present
 
 if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
-    from ...records.track_api import APITimesheetSetup, TimesheetsetupsGetPaginatedResponse
+    from ...records.track_api import APITimesheetSetup
 
 __all__ = ["TimesheetSetupsEndpoints"]
 
 
 class TimesheetSetupsEndpoints(Endpoints):
     """Operations of ``toggl.timesheet_setups`` that share the common shape."""
-
-    async def list(
-        self,
-        workspace_id: int,
-        *,
-        member_ids: int | None = None,
-        approver_ids: int | None = None,
-        sort_field: str | None = None,
-        sort_order: str | None = None,
-    ) -> TimesheetsetupsGetPaginatedResponse:
-        """Get timesheet setups for a given workspace.
-
-        ``GET /workspaces/{workspace_id}/timesheet_setups``
-        """
-        check_id("workspace_id", workspace_id)
-        from ...records.track_api import TimesheetsetupsGetPaginatedResponse
-
-        path = f"/workspaces/{workspace_id}/timesheet_setups"
-        return await self._fetch(
-            TimesheetsetupsGetPaginatedResponse,
-            "GET",
-            path,
-            params={
-                "member_ids": member_ids,
-                "approver_ids": approver_ids,
-                "sort_field": sort_field,
-                "sort_order": sort_order,
-            },
-        )
 
     async def create(
         self,

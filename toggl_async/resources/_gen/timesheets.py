@@ -12,12 +12,7 @@ from ...records import TimeEntry
 from .._endpoints import Endpoints, present, segment
 
 if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
-    from ...records.track_api import (
-        APITimesheet,
-        Timesheet,
-        TimesheetHoursResponse,
-        TimesheetsGetPaginatedResponse,
-    )
+    from ...records.track_api import APITimesheet, Timesheet, TimesheetHoursResponse
 
 __all__ = ["TimesheetsEndpoints"]
 
@@ -34,47 +29,6 @@ class TimesheetsEndpoints(Endpoints):
 
         path = "/me/timesheets"
         return await self._fetch(builtins.list[Timesheet], "GET", path)
-
-    async def list(
-        self,
-        workspace_id: int,
-        *,
-        member_ids: int | None = None,
-        approver_ids: int | None = None,
-        timesheet_setup_ids: int | None = None,
-        statuses: int | None = None,
-        before: int | None = None,
-        after: int | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-        sort_field: str | None = None,
-        sort_order: str | None = None,
-    ) -> builtins.list[TimesheetsGetPaginatedResponse]:
-        """Get timesheets applying various filters.
-
-        ``GET /workspaces/{workspace_id}/timesheets``
-        """
-        check_id("workspace_id", workspace_id)
-        from ...records.track_api import TimesheetsGetPaginatedResponse
-
-        path = f"/workspaces/{workspace_id}/timesheets"
-        return await self._fetch(
-            builtins.list[TimesheetsGetPaginatedResponse],
-            "GET",
-            path,
-            params={
-                "member_ids": member_ids,
-                "approver_ids": approver_ids,
-                "timesheet_setup_ids": timesheet_setup_ids,
-                "statuses": statuses,
-                "before": before,
-                "after": after,
-                "page": page,
-                "per_page": per_page,
-                "sort_field": sort_field,
-                "sort_order": sort_order,
-            },
-        )
 
     async def update_many(
         self,
