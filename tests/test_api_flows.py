@@ -70,6 +70,8 @@ class Setup:
         self.expected_rows = sum(
             1 for e in account.time_entries if e["workspace_id"] == self.ws and e["duration"] >= 0
         )
+        in_org = [w["id"] for w in account.workspaces if w["organization_id"] == self.org]
+        self.org_members = len({u["id"] for w in in_org for u in account.workspace_users[w]})
         mine = account.time_entries.running(self.me)
         self.stops_mine = int(mine is not None and mine["workspace_id"] == self.ws)
 
@@ -104,7 +106,7 @@ async def async_flows(sb: Sandbox, tmp: Path) -> dict[str, Any]:
         group = await toggl.groups.create(
             s.org, name="Night shift", users=[s.other], workspaces=[s.ws]
         )
-        users = await toggl.organizations.users(s.org)
+        users = await toggl.organizations.iter_users(s.org, per_page=2).collect()
         out["groups"] = {u.user_id: [g.name for g in u.groups or []] for u in users}
         out["group_id"] = group.group_id
         # add a user to a project
@@ -160,7 +162,7 @@ def sync_flows(sb: Sandbox, tmp: Path) -> dict[str, Any]:
         ).collect()
         out["weekly"] = (sum(sum(r.seconds) for r in week), sum(e.seconds or 0 for e in in_week))
         group = toggl.groups.create(s.org, name="Night shift", users=[s.other], workspaces=[s.ws])
-        users = toggl.organizations.users(s.org)
+        users = toggl.organizations.iter_users(s.org, per_page=2).collect()
         out["groups"] = {u.user_id: [g.name for g in u.groups or []] for u in users}
         out["group_id"] = group.group_id
         added = toggl.project_users.create(s.ws, project_id=s.project, user_id=s.other)
@@ -202,6 +204,7 @@ def check(out: dict[str, Any], tmp: Path) -> None:
     assert weekly_total == searched_total > 0
     assert out["groups"][s.other] == ["Night shift"]
     assert out["groups"][s.me] == []
+    assert len(out["groups"]) == s.org_members  # every member once, over pages of 2
     assert out["project_users"] == (s.other, [s.other])
     assert (s.me, "on call", True) in out["tracking"]
     assert out["for_other"] == s.other

@@ -104,9 +104,9 @@ COVERED: dict[str, str] = {
     "GET /organizations/{organization_id}/segmentation": "organizations.segmentation",
     "PUT /organizations/{organization_id}/segmentation": "organizations.update_segmentation",
     "GET /organizations/{organization_id}/usage": "organizations.usage",
-    "GET /organizations/{organization_id}/users": "organizations.users",
+    "GET /organizations/{organization_id}/users": "organizations.iter_users",
     "PATCH /organizations/{organization_id}/users": "organizations.patch_users",
-    "GET /organizations/{organization_id}/users/detailed": "organizations.users_detailed",
+    "GET /organizations/{organization_id}/users/detailed": ("organizations.iter_users_detailed"),
     "DELETE /organizations/{organization_id}/users/leave": "organizations.leave",
     "PUT /organizations/{organization_id}/users/{organization_user_id}": (
         "organizations.update_user"

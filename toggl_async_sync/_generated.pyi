@@ -2222,6 +2222,46 @@ class SyncOrganizationsResource:
         ``GET /organizations/{organization_id}/owner/transfer/{transfer_id}``
         """
 
+    def iter_users(
+        self,
+        organization_id: int,
+        *,
+        filter: str | None = None,
+        active_status: str | None = None,
+        only_admins: bool = False,
+        groups: str | None = None,
+        workspaces: str | None = None,
+        sort_dir: str | None = None,
+        per_page: int = 50,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> SyncPaginator[OrgUser]:
+        """Every user of the organization with their workspaces and groups, ``per_page`` a
+        page. ``filter`` matches names and emails; ``groups``/``workspaces`` are
+        comma-separated ids, as Toggl takes them.
+
+        ``GET /organizations/{organization_id}/users``
+        """
+
+    def iter_users_detailed(
+        self,
+        organization_id: int,
+        *,
+        filter: str | None = None,
+        active_status: str | None = None,
+        only_admins: bool = False,
+        groups: str | None = None,
+        workspaces: str | None = None,
+        sort_dir: str | None = None,
+        per_page: int = 50,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> SyncPaginator[OrgUser]:
+        """Like :meth:`iter_users`, with Toggl's extra details per user.
+
+        ``GET /organizations/{organization_id}/users/detailed``
+        """
+
     def leave(self, organization_id: int) -> None:
         """Leaves organization, effectively delete user account in org and delete organization if
         it is last user.
@@ -2316,44 +2356,6 @@ class SyncOrganizationsResource:
         """Returns organization usage details.
 
         ``GET /organizations/{organization_id}/usage``
-        """
-
-    def users(
-        self,
-        organization_id: int,
-        *,
-        filter: str | None = None,
-        active_status: str | None = None,
-        only_admins: str | None = None,
-        groups: str | None = None,
-        workspaces: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-        sort_dir: str | None = None,
-    ) -> builtins.list[OrgUser]:
-        """Returns list of users in organization based on set of url parameters: Result is
-        paginated. Pagination params are returned in headers.
-
-        ``GET /organizations/{organization_id}/users``
-        """
-
-    def users_detailed(
-        self,
-        organization_id: int,
-        *,
-        filter: str | None = None,
-        active_status: str | None = None,
-        only_admins: str | None = None,
-        groups: str | None = None,
-        workspaces: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-        sort_dir: str | None = None,
-    ) -> builtins.list[OrgUser]:
-        """Returns list of users in organization based on set of url parameters: Result is
-        paginated. Pagination params are returned in headers.
-
-        ``GET /organizations/{organization_id}/users/detailed``
         """
 
     def workspace_groups(

@@ -298,6 +298,57 @@ class WithActiveProjectCount(Record):
 
 
 @attrs.frozen(kw_only=True)
+class GroupDict(Record):
+    """models.GroupDict"""
+
+    group_id: int | None = None
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrgUserWorkspace(Record):
+    """models.OrgUserWorkspace"""
+
+    active: bool | None = None
+    admin: bool | None = None
+    cost: float | None = None
+    default_currency: str | None = None
+    groups: list[GroupDict] | None = None
+    inactive: bool | None = None
+    rate: float | None = None
+    role: str | None = None
+    role_id: int | None = None
+    view_edit_billable_rates: bool | None = None
+    view_edit_labor_costs: bool | None = None
+    working_hours: float | None = None
+    workspace_id: int | None = None
+    workspace_name: str | None = None
+    workspace_user_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrgUser(Record):
+    """models.OrgUser"""
+
+    admin: bool | None = None
+    avatar_url: str | None = None
+    can_edit_email: bool | None = None
+    email: str | None = None
+    groups: list[GroupDict] | None = None
+    id: int | None = None
+    inactive: bool | None = None
+    invitation_id: int | None = None
+    joined: bool | None = None
+    name: str | None = None
+    organization_id: int | None = None
+    owner: bool | None = None
+    role_id: int | None = None
+    user_id: int | None = None
+    workspace_count: int | None = None
+    workspaces: list[OrgUserWorkspace] | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Expense(Record):
     """expenses.Expense"""
 
@@ -1050,57 +1101,6 @@ class UsageCounter(Record):
     limit: int | None = None
     name: str | None = None
     reset_at: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class GroupDict(Record):
-    """models.GroupDict"""
-
-    group_id: int | None = None
-    name: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class OrgUserWorkspace(Record):
-    """models.OrgUserWorkspace"""
-
-    active: bool | None = None
-    admin: bool | None = None
-    cost: float | None = None
-    default_currency: str | None = None
-    groups: list[GroupDict] | None = None
-    inactive: bool | None = None
-    rate: float | None = None
-    role: str | None = None
-    role_id: int | None = None
-    view_edit_billable_rates: bool | None = None
-    view_edit_labor_costs: bool | None = None
-    working_hours: float | None = None
-    workspace_id: int | None = None
-    workspace_name: str | None = None
-    workspace_user_id: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class OrgUser(Record):
-    """models.OrgUser"""
-
-    admin: bool | None = None
-    avatar_url: str | None = None
-    can_edit_email: bool | None = None
-    email: str | None = None
-    groups: list[GroupDict] | None = None
-    id: int | None = None
-    inactive: bool | None = None
-    invitation_id: int | None = None
-    joined: bool | None = None
-    name: str | None = None
-    organization_id: int | None = None
-    owner: bool | None = None
-    role_id: int | None = None
-    user_id: int | None = None
-    workspace_count: int | None = None
-    workspaces: list[OrgUserWorkspace] | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ._http import ApiError, Context, body_json, body_object, ok, q_ids
+from ._http import ApiError, Context, body_json, body_object, ok, q_ids, q_int
 from ._util import JSONDict, iso_utc
 
 __all__ = ["OrganizationRoutes"]
@@ -118,7 +118,16 @@ class OrganizationRoutes:
         users = sorted(people.values(), key=lambda u: u["id"])
         for user in users:
             user["workspace_count"] = len(user["workspaces"])
-        return ok(users)
+        page = q_int(request, "page", 1, minimum=1) or 1
+        per_page = q_int(request, "per_page", 50, minimum=1) or 50
+        pages = max(1, -(-len(users) // per_page))
+        headers = {
+            "X-Page": str(page),
+            "X-Page-Size": str(per_page),
+            "X-Pages": str(pages),
+            "X-Records": str(len(users)),
+        }
+        return ok(users[(page - 1) * per_page : page * per_page], headers)
 
     # -- groups -----------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # at run time each method imports its records (LAZY_RECORDS)
         ModelsWorkspaceUser,
         OrganizationOwner,
         OrganizationSegmentation,
-        OrgUser,
         PostOrganizationReply,
         Role,
         Transfer,
@@ -185,44 +184,6 @@ class OrganizationsEndpoints(Endpoints):
         path = f"/organizations/{organization_id}/usage"
         return await self._fetch(builtins.list[UsageCounter], "GET", path)
 
-    async def users(
-        self,
-        organization_id: int,
-        *,
-        filter: str | None = None,
-        active_status: str | None = None,
-        only_admins: str | None = None,
-        groups: str | None = None,
-        workspaces: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-        sort_dir: str | None = None,
-    ) -> builtins.list[OrgUser]:
-        """Returns list of users in organization based on set of url parameters: Result is
-        paginated. Pagination params are returned in headers.
-
-        ``GET /organizations/{organization_id}/users``
-        """
-        check_id("organization_id", organization_id)
-        from ...records.track_api import OrgUser
-
-        path = f"/organizations/{organization_id}/users"
-        return await self._fetch(
-            builtins.list[OrgUser],
-            "GET",
-            path,
-            params={
-                "filter": filter,
-                "active_status": active_status,
-                "only_admins": only_admins,
-                "groups": groups,
-                "workspaces": workspaces,
-                "page": page,
-                "per_page": per_page,
-                "sort_dir": sort_dir,
-            },
-        )
-
     async def patch_users(
         self, organization_id: int, *, delete: Sequence[int] | None = None
     ) -> None:
@@ -233,44 +194,6 @@ class OrganizationsEndpoints(Endpoints):
         check_id("organization_id", organization_id)
         path = f"/organizations/{organization_id}/users"
         await self._send("PATCH", path, json=present({"delete": delete}))
-
-    async def users_detailed(
-        self,
-        organization_id: int,
-        *,
-        filter: str | None = None,
-        active_status: str | None = None,
-        only_admins: str | None = None,
-        groups: str | None = None,
-        workspaces: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-        sort_dir: str | None = None,
-    ) -> builtins.list[OrgUser]:
-        """Returns list of users in organization based on set of url parameters: Result is
-        paginated. Pagination params are returned in headers.
-
-        ``GET /organizations/{organization_id}/users/detailed``
-        """
-        check_id("organization_id", organization_id)
-        from ...records.track_api import OrgUser
-
-        path = f"/organizations/{organization_id}/users/detailed"
-        return await self._fetch(
-            builtins.list[OrgUser],
-            "GET",
-            path,
-            params={
-                "filter": filter,
-                "active_status": active_status,
-                "only_admins": only_admins,
-                "groups": groups,
-                "workspaces": workspaces,
-                "page": page,
-                "per_page": per_page,
-                "sort_dir": sort_dir,
-            },
-        )
 
     async def leave(self, organization_id: int) -> None:
         """Leaves organization, effectively delete user account in org and delete organization if
