@@ -380,3 +380,34 @@ async def test_timesheets_are_paged_and_setups_unwrapped(toggl: TogglClient, wir
     wire.answer("GET", [{"id": 3}])
     with pytest.raises(DecodeError, match="not an object with 'data'"):
         await toggl.timesheet_setups.list(WID)
+
+
+async def test_generated_methods_send_exact_bodies_and_queries(
+    toggl: TogglClient, wire: Wire
+) -> None:
+    wire.answer("POST", {"id": 1, "project_id": 2})
+    await toggl.alerts.create(
+        WID, project_id=2, source_kind="project", thresholds=[80, 100], receiver_users=[7]
+    )
+    assert wire.sent[-1] == (
+        "POST",
+        f"/api/v9/workspaces/{WID}/alerts",
+        {},
+        {"project_id": 2, "receiver_users": [7], "source_kind": "project", "thresholds": [80, 100]},
+    )
+    wire.answer("POST", {"id": 9, "project_id": 2, "user_id": 7, "manager": True})
+    added = await toggl.project_users.create(WID, project_id=2, user_id=7, manager=True)
+    assert (added.id, added.manager) == (9, True)
+    assert wire.sent[-1][3] == {"manager": True, "project_id": 2, "user_id": 7}
+    wire.answer("GET", [{"user_id": 7, "description": "on call", "duration": -1}])
+    [activity] = await toggl.dashboard.all_activity(WID, since=1700000000)
+    assert activity.duration == -1
+    assert wire.sent[-1][:3] == (
+        "GET",
+        f"/api/v9/workspaces/{WID}/dashboard/all_activity",
+        {"since": "1700000000"},
+    )
+    with pytest.raises(TypeError, match="workspace_id must be an int id"):
+        await toggl.alerts.list("4567890")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="uuid must be a non-empty string without '/'"):
+        await toggl.exports.download(WID, "../../me", "x.zip")
