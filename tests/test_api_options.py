@@ -3,10 +3,12 @@ exact method, path, query and body on the wire (aioresponses), realistic bodies 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -411,3 +413,39 @@ async def test_generated_methods_send_exact_bodies_and_queries(
         await toggl.alerts.list("4567890")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="uuid must be a non-empty string without '/'"):
         await toggl.exports.download(WID, "../../me", "x.zip")
+
+
+async def test_uploads_are_multipart_with_the_file(toggl: TogglClient, tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG fake")
+    seen: list[dict[str, Any]] = []
+
+    def note(url: URL, **kwargs: Any) -> None:
+        seen.append(kwargs)
+
+    with aioresponses() as mock:
+        mock.post(
+            f"{TRACK}/workspaces/{WID}/logo",
+            payload={"logo": "https://example.com/logo.png"},
+            callback=note,
+        )
+        result = await toggl.workspaces.upload_logo(WID, logo)
+    assert result.logo == "https://example.com/logo.png"
+    [call] = seen
+    content_type = call["headers"]["Content-Type"]
+    boundary = content_type.split("boundary=", 1)[1]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    assert (
+        call["data"]
+        == (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="logo.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + b"\x89PNG fake"
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    with pytest.raises(TypeError, match="binary file object"):
+        await toggl.avatars.upload(io.StringIO("text"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="is not a file"):
+        await toggl.expenses.upload(WID, tmp_path / "missing.pdf")

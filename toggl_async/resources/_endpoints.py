@@ -178,10 +178,7 @@ class Endpoints(Resource):
             content_type=f"multipart/form-data; boundary={boundary}",
         )
         response = await self._transport.send(request)
-        payload = response.json()
-        if into is type(None):
-            return None
-        return structure(payload, into, method=response.method, url=response.url)
+        return structure(response.json(), into, method=response.method, url=response.url)
 
 
 def _seekable(file: BinaryIO) -> bool:
