@@ -25,6 +25,7 @@ class Api(Enum):
     REPORTS = "reports"
     FOCUS = "focus"
     WEBHOOKS = "webhooks"
+    INSIGHTS = "insights"  # Reports' insights exports, same Track credentials
 
     # Members are singletons compared by identity: hash them the same way, in C, instead
     # of Enum's Python-level hash of the name (looked up several times per request).

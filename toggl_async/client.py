@@ -4,23 +4,60 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 import aiohttp
 
 from .auth import Api, Credentials
 from .errors import ConfigurationError
 from .limits import Quota
+from .pagination import Cursor, Paginator, Strategy
+from .raw import WithRawResponse
 from .resources import (
+    AlertsResource,
+    AuditLogsResource,
+    AvatarsResource,
     ClientsResource,
+    CountriesResource,
+    CurrenciesResource,
+    DashboardResource,
+    ExpensesResource,
+    ExportsResource,
+    FavoritesResource,
     FocusResource,
+    GoalsResource,
+    GroupsResource,
+    HttpResource,
+    IcalResource,
+    InsightsResource,
+    InvitationsResource,
+    KeysResource,
     MeResource,
+    OrganizationsResource,
+    PreferencesResource,
+    ProjectGroupsResource,
     ProjectsResource,
+    ProjectUsersResource,
+    RatesResource,
     ReportsResource,
+    Resource,
+    SavedReportsResource,
+    ScheduledReportsResource,
+    StatusResource,
     TagsResource,
     TasksResource,
     TimeEntriesResource,
+    TimeEntryConstraintsResource,
+    TimeEntryInvitationsResource,
+    TimelineResource,
+    TimesheetSetupsResource,
+    TimesheetsResource,
+    TimezonesResource,
+    TrackRemindersResource,
     WorkspacesResource,
+    WorkspaceUsersResource,
 )
 from .resources.webhooks import WebhooksResource
 from .retry import RetryPolicy
@@ -28,6 +65,7 @@ from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, Transport
 
 __all__ = [
     "DEFAULT_FOCUS_URL",
+    "DEFAULT_INSIGHTS_URL",
     "DEFAULT_REPORTS_URL",
     "DEFAULT_TRACK_URL",
     "DEFAULT_WEBHOOKS_URL",
@@ -38,6 +76,7 @@ DEFAULT_TRACK_URL = "https://api.track.toggl.com/api/v9"
 DEFAULT_REPORTS_URL = "https://api.track.toggl.com/reports/api/v3"
 DEFAULT_FOCUS_URL = "https://focus.toggl.com/api"
 DEFAULT_WEBHOOKS_URL = "https://api.track.toggl.com/webhooks/api/v1"
+DEFAULT_INSIGHTS_URL = "https://api.track.toggl.com/insights/api/v1"
 WEBHOOKS_URL_ENV = "TOGGL_WEBHOOKS_BASE_URL"
 
 _URL_ENV = {
@@ -45,6 +84,7 @@ _URL_ENV = {
     "reports_base_url": ("TOGGL_REPORTS_BASE_URL", DEFAULT_REPORTS_URL),
     "focus_base_url": ("TOGGL_FOCUS_BASE_URL", DEFAULT_FOCUS_URL),
     "webhooks_base_url": (WEBHOOKS_URL_ENV, DEFAULT_WEBHOOKS_URL),
+    "insights_base_url": ("TOGGL_INSIGHTS_BASE_URL", DEFAULT_INSIGHTS_URL),
 }
 
 
@@ -90,6 +130,7 @@ class TogglClient:
         reports_base_url: str | None = None,
         focus_base_url: str | None = None,
         webhooks_base_url: str | None = None,
+        insights_base_url: str | None = None,
         timeout: float = 30.0,
         max_connections: int | None = None,
         max_concurrency: int = 10,
@@ -137,6 +178,7 @@ class TogglClient:
             _check_url("reports_base_url", reports_base_url),
             _check_url("focus_base_url", focus_base_url),
             _check_url("webhooks_base_url", webhooks_base_url),
+            _check_url("insights_base_url", insights_base_url),
         )
         self._transport = Transport(
             credentials=self._credentials,
@@ -145,6 +187,7 @@ class TogglClient:
                 Api.REPORTS: urls[1],
                 Api.FOCUS: urls[2],
                 Api.WEBHOOKS: urls[3],
+                Api.INSIGHTS: urls[4],
             },
             timeout=float(timeout),
             max_connections=connections,
@@ -167,6 +210,91 @@ class TogglClient:
         self.reports = ReportsResource(self._transport)
         self.focus = FocusResource(self._transport)
         self.webhooks = WebhooksResource(self._transport)
+        # The rest of Toggl's public API (see toggl_async/coverage.py):
+        self.http = HttpResource(self._transport)
+        self.alerts = AlertsResource(self._transport)
+        self.audit_logs = AuditLogsResource(self._transport)
+        self.avatars = AvatarsResource(self._transport)
+        self.countries = CountriesResource(self._transport)
+        self.currencies = CurrenciesResource(self._transport)
+        self.dashboard = DashboardResource(self._transport)
+        self.expenses = ExpensesResource(self._transport)
+        self.exports = ExportsResource(self._transport)
+        self.favorites = FavoritesResource(self._transport)
+        self.goals = GoalsResource(self._transport)
+        self.groups = GroupsResource(self._transport)
+        self.ical = IcalResource(self._transport)
+        self.insights = InsightsResource(self._transport)
+        self.invitations = InvitationsResource(self._transport)
+        self.keys = KeysResource(self._transport)
+        self.organizations = OrganizationsResource(self._transport)
+        self.preferences = PreferencesResource(self._transport)
+        self.project_groups = ProjectGroupsResource(self._transport)
+        self.project_users = ProjectUsersResource(self._transport)
+        self.rates = RatesResource(self._transport)
+        self.saved_reports = SavedReportsResource(self._transport)
+        self.scheduled_reports = ScheduledReportsResource(self._transport)
+        self.status = StatusResource(self._transport)
+        self.time_entry_constraints = TimeEntryConstraintsResource(self._transport)
+        self.time_entry_invitations = TimeEntryInvitationsResource(self._transport)
+        self.timeline = TimelineResource(self._transport)
+        self.timesheet_setups = TimesheetSetupsResource(self._transport)
+        self.timesheets = TimesheetsResource(self._transport)
+        self.timezones = TimezonesResource(self._transport)
+        self.track_reminders = TrackRemindersResource(self._transport)
+        self.workspace_users = WorkspaceUsersResource(self._transport)
+
+    # -- any operation --------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        into: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Any operation, through the client's transport: see :meth:`HttpResource.request`
+        (``toggl.http``)."""
+        return await self.http.request(
+            method, path, api=api, params=params, json=json, into=into, idempotent=idempotent
+        )
+
+    def paginate(
+        self,
+        method: str,
+        path: str,
+        strategy: Strategy,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        in_body: bool = False,
+        into: Any = Any,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> Paginator[Any]:
+        """Any paginated listing: see :meth:`HttpResource.paginate` (``toggl.http``)."""
+        return self.http.paginate(
+            method,
+            path,
+            strategy,
+            api=api,
+            params=params,
+            in_body=in_body,
+            into=into,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    @property
+    def with_raw_response(self) -> WithRawResponse:
+        """The same namespaces; each call returns a :class:`~toggl_async.raw.RawResponse`
+        (``.parsed``, ``.status``, ``.headers``, ``.body``)."""
+        spaces = {k: v for k, v in vars(self).items() if isinstance(v, Resource)}
+        return WithRawResponse(spaces, self._transport)
 
     # -- lifetime -------------------------------------------------------------------------
 

@@ -75,7 +75,7 @@ _QUOTA_HEADERS = ("X-Toggl-Quota-Remaining", "X-Toggl-Quota-Resets-In")
 class Request:
     """One HTTP call, before auth and retries: what an endpoint method builds."""
 
-    __slots__ = ("api", "body", "idempotent", "method", "params", "path")
+    __slots__ = ("api", "body", "content_type", "idempotent", "method", "params", "path")
 
     def __init__(
         self,
@@ -86,6 +86,7 @@ class Request:
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
         idempotent: bool | None = None,
+        content_type: str | None = None,
     ) -> None:
         self.method = method
         self.api = api
@@ -94,6 +95,8 @@ class Request:
         self.body = body
         # None means "decide by method"; Reports searches set True (a POST that only reads).
         self.idempotent = idempotent
+        # The body's type when it is not JSON (multipart uploads); None means JSON.
+        self.content_type = content_type
 
     @property
     def retry_safe(self) -> bool:
@@ -304,6 +307,8 @@ class Transport:
         limiter = self._limiter
         assert limiter is not None
         headers = self._headers_for(request.api, request.body is not None)
+        if request.content_type is not None:
+            headers = _SecretHeaders(headers or {}, **{"Content-Type": request.content_type})
         url = self._base_urls[request.api] + request.path
         bucket = quota_bucket(request.path)
         mark = _mark_of(sink) if sink is not None else 0

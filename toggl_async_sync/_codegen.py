@@ -20,6 +20,7 @@ import ast
 import builtins
 import importlib
 import inspect
+import json
 import sys
 import textwrap
 import types
@@ -254,6 +255,8 @@ def _default(node: ast.expr | None) -> str | None:
     """A literal default as written; anything else (a constant's name) as ``...``."""
     if node is None:
         return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return json.dumps(node.value)  # double quotes, as ruff format writes them (wholeapi)
     if isinstance(node, ast.Constant) and not isinstance(node.value, bytes):
         return ast.unparse(node)
     if (
@@ -393,6 +396,8 @@ def render() -> str:
     for cls in classes:
         summary = (inspect.getdoc(cls) or "").strip()
         doc = f"Blocking twin of ``{cls.__module__}.{cls.__name__}``."
+        if len(doc) > LINE - 7:  # wholeapi: long namespace names, by their package name
+            doc = f"Blocking twin of ``toggl_async.resources.{cls.__name__}``."
         doc += f"\n\n{summary}" if summary else ""
         lines = [f"class Sync{cls.__name__}:", *_docstring(doc, "    ")]
         for name, func in public_methods(cls):

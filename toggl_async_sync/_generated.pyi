@@ -12,10 +12,33 @@ from datetime import date, datetime
 from typing import Any
 
 from toggl_async._params import Since
-from toggl_async.pagination import Cursor
+from toggl_async.auth import Api
+from toggl_async.pagination import Cursor, Strategy
 from toggl_async.records.focus import FocusTimeEntry
+from toggl_async.records.organization import OrganizationGroup
 from toggl_async.records.quota import OrganizationQuota
+from toggl_async.records.report_rows import WeeklyRow
 from toggl_async.records.reports import ReportTimeEntry, ReportTotals, SummaryReport
+from toggl_async.records.reports_api import (
+    ClientFilterResponse,
+    ProjectFilterResponse,
+    ProjectGroupResponse,
+    ProjectStatusResponse,
+    ProjectTrends,
+    ProjectUserResponse,
+    ProjectUsersSummaryRow,
+    ReportOutput,
+    ReportsClientsDataTrendsReport,
+    ReportsComparativeReport,
+    ReportsModelsTask,
+    ReportsProjectsDataTrendsReport,
+    ReportsProjectsReport,
+    ReportsTotalsReportData,
+    ReportsUser,
+    ReportsUsersDataTrendsReport,
+    TaskStatus,
+    UserFilterResponse,
+)
 from toggl_async.records.track import (
     Client,
     Location,
@@ -28,8 +51,64 @@ from toggl_async.records.track import (
     Workspace,
     WorkspaceFeatures,
 )
+from toggl_async.records.track_api import (
+    AlertWithMeta,
+    AllActivities,
+    AllPreferences,
+    APITimesheet,
+    APITimesheetSetup,
+    ArchiveClientsResponse,
+    Avatar,
+    BulkGetSharingResponse,
+    Country,
+    Currency,
+    DownloadRequestRecord,
+    Expense,
+    Favorite,
+    GetTimEntryInvitationsResponse,
+    Goal,
+    GoalModel,
+    Group,
+    GroupsPatchOutput,
+    InvitationResult,
+    Logo,
+    MeOrganization,
+    ModelsWorkspaceUser,
+    MostActiveUser,
+    OrganizationOwner,
+    OrganizationSegmentation,
+    OrganizationUserOutput,
+    OrgUser,
+    PostOrganizationReply,
+    ProjectGroup,
+    ProjectStatistics,
+    ProjectUser,
+    ProjectUserWithMeta,
+    Rate,
+    RecurringPeriod,
+    Role,
+    SavedReport,
+    ScheduledReport,
+    SimpleWorkspaceUser,
+    SSOInvitation,
+    Subdivision,
+    TaskResponse,
+    TimeEntryChecklist,
+    TimeEntryConstraints,
+    TimelineEvent,
+    TimelineSettings,
+    Timesheet,
+    TimesheetHoursResponse,
+    Timezone,
+    TrackReminder,
+    Transfer,
+    UsageCounter,
+    WorkspaceSaveResult,
+    WorkspaceStatistics,
+)
 from toggl_async.records.webhooks import Subscription, WebhookLimits, WebhookStatus
 from toggl_async.records.workspace import PatchResult, WorkspaceUser
+from toggl_async.resources._endpoints import Download, DownloadTarget, UploadSource
 from toggl_async.resources.time_entries import DateLike
 from toggl_async.resources.webhooks import FilterSpec
 from toggl_async.retry import RetryPolicy
@@ -41,14 +120,51 @@ class SyncMeResource:
     The current user (``/me``): profile, and the objects across all their workspaces.
     """
 
+    def accept_tos(self) -> None:
+        """Accepts the last version of the Terms of Service for the current user.
+
+        ``POST /me/accept_tos``
+        """
+
     def clients(self, *, since: Since | None = None) -> list[Client]:
         """Clients of all the user's workspaces; ``since`` includes deleted ones."""
+
+    def close_account(self) -> None:
+        """Close Account.
+
+        ``POST /me/close_account``
+        """
+
+    def disable_product_emails(self, disable_code: str) -> None:
+        """Disable product emails.
+
+        ``POST /me/disable_product_emails/{disable_code}``
+        """
+
+    def disable_weekly_report(self, weekly_report_code: str) -> None:
+        """Disable weekly report.
+
+        ``POST /me/disable_weekly_report/{weekly_report_code}``
+        """
 
     def features(self) -> list[WorkspaceFeatures]:
         """Plan features enabled in each of the user's workspaces."""
 
+    def flags(self) -> Any:
+        """Returns flags for the current user. They will be represented by an object with dynamic
+        string keys, where the value can be of any type.
+
+        ``GET /me/flags``
+        """
+
     def get(self, *, with_related_data: bool = False) -> Me:
         """The user; ``with_related_data`` also fills clients, projects, tags, tasks, entries."""
+
+    def id(self) -> int:
+        """Returns the local Track user ID for the authenticated user.
+
+        ``GET /me/id``
+        """
 
     def iter_projects(
         self,
@@ -92,8 +208,26 @@ class SyncMeResource:
     ) -> list[Project]:
         """All projects the user can see, in one response (see :meth:`iter_projects`)."""
 
+    def push_services(self) -> builtins.list[str]:
+        """Get list of firebase tokens registered for current user.
+
+        ``GET /me/push_services``
+        """
+
     def quota(self) -> list[OrganizationQuota]:
         """What is left of each hourly API quota (one entry per organization, plus the user's)."""
+
+    def reset_token(self) -> None:
+        """Resets API token for the current user.
+
+        ``POST /me/reset_token``
+        """
+
+    def subscribe_push_service(self, *, fcm_registration_token: str | None = None) -> None:
+        """Register Firebase token for current user.
+
+        ``POST /me/push_services``
+        """
 
     def tags(self, *, since: Since | None = None) -> list[Tag]:
         """Tags of all the user's workspaces; ``since`` includes deleted ones."""
@@ -102,6 +236,12 @@ class SyncMeResource:
         self, *, meta: bool = False, since: Since | None = None, include_not_active: bool = False
     ) -> list[Task]:
         """Tasks of the projects the user takes part in, in one response."""
+
+    def unsubscribe_push_service(self, *, fcm_registration_token: str | None = None) -> None:
+        """Unregister Firebase token for current user.
+
+        ``DELETE /me/push_services``
+        """
 
     def update(
         self,
@@ -120,6 +260,19 @@ class SyncMeResource:
         To change the password pass both ``current_password`` and the new ``password``.
         """
 
+    def update_flags(self, *, post_flags: Mapping[str, Any]) -> Any:
+        """Add flags for the current user. The current limits are 4 flags per request, 128 flags in
+        total. Keys and values can be up to 32 and 64 characters, respectively.
+
+        ``POST /me/flags``
+        """
+
+    def web_timer(self) -> Any:
+        """Get web timer.
+
+        ``GET /me/web-timer``
+        """
+
     def workspaces(self, *, since: Since | None = None) -> list[Workspace]:
         """The user's workspaces."""
 
@@ -128,6 +281,12 @@ class SyncTimeEntriesResource:
 
     Time entries of the current user.
     """
+
+    def checklist(self) -> builtins.list[TimeEntryChecklist]:
+        """Check the needed time entries requirement to offer coupon to user.
+
+        ``GET /me/time_entries/checklist``
+        """
 
     def create(
         self,
@@ -143,11 +302,19 @@ class SyncTimeEntriesResource:
         tag_ids: Sequence[int] | None = None,
         billable: bool | None = None,
         created_with: str = ...,
+        user_id: int | None = None,
+        shared_with_user_ids: Sequence[int] | None = None,
+        start_date: date | str | None = None,
+        tag_action: str | None = None,
     ) -> TimeEntry:
         """Create a stopped entry (give ``stop`` or ``duration``); see :meth:`start` to run one.
 
-        Never retried blindly: if the connection drops after sending, Toggl may or may not
-        have created it. Check with ``list(since=...)`` before creating it again.
+        ``user_id`` creates it for another member of the workspace (an admin's token);
+        ``shared_with_user_ids`` shares it with them; ``start_date`` (``YYYY-MM-DD``) is
+        Toggl's date-only alternative used by duration-only workspaces; ``tag_action`` as in
+        :meth:`update`. Never retried blindly: if the connection drops after sending,
+        Toggl may or may not have created it. Check with ``list(since=...)`` before creating
+        it again.
         """
 
     def current(self) -> TimeEntry | None:
@@ -169,6 +336,7 @@ class SyncTimeEntriesResource:
         since: Since | None = None,
         before: DateLike | None = None,
         meta: bool = False,
+        include_sharing: bool = False,
     ) -> list[TimeEntry]:
         """The user's recent entries (``GET /me/time_entries``), newest first.
 
@@ -176,6 +344,7 @@ class SyncTimeEntriesResource:
         for history use ``toggl.reports.iter_time_entries`` (the detailed report), which is
         paginated and reaches back to the account's start. A date-only ``end_date`` means
         midnight, so it excludes that day. ``since`` also returns deleted entries.
+        ``include_sharing`` adds who each entry is shared with.
         """
 
     def patch(
@@ -186,6 +355,14 @@ class SyncTimeEntriesResource:
         Toggl applies them per entry with no transaction: read ``result.failure`` for the ids
         it could not change. Operations: ``{"op": "add"|"remove"|"replace", "path":
         "/description", "value": ...}``.
+        """
+
+    def shared_with(
+        self, *, request: Sequence[Mapping[str, Any]]
+    ) -> builtins.list[BulkGetSharingResponse]:
+        """Get the sharing details of the specified time entries in bulk.
+
+        ``POST /me/time_entries_shared_with``
         """
 
     def start(
@@ -224,9 +401,17 @@ class SyncTimeEntriesResource:
         tags: Sequence[str] | None = None,
         tag_ids: Sequence[int] | None = None,
         billable: bool | None = None,
+        tag_action: str | None = None,
+        user_id: int | None = None,
+        shared_with_user_ids: Sequence[int] | None = None,
     ) -> TimeEntry:
         """Change the fields you pass (``PUT``, partial). To clear a field use :meth:`patch`
         with a ``remove`` operation.
+
+        Tags: by default ``tags``/``tag_ids`` REPLACE the entry's tags. With
+        ``tag_action="add"`` they are added to the tags it has; with ``"delete"`` they are
+        removed from them (Toggl's word; JSON-patch says ``remove``). ``user_id`` moves the
+        entry to another member (admins only).
         """
 
 class SyncWorkspacesResource:
@@ -235,17 +420,128 @@ class SyncWorkspacesResource:
     Workspaces by id (the user's list is ``toggl.me.workspaces()``).
     """
 
+    def create(
+        self,
+        organization_id: int,
+        *,
+        admins: Sequence[int] | None = None,
+        default_currency: str | None = None,
+        default_hourly_rate: float | None = None,
+        initial_pricing_plan: int | None = None,
+        limit_public_project_data: bool | None = None,
+        name: str | None = None,
+        only_admins_may_create_projects: bool | None = None,
+        only_admins_may_create_tags: bool | None = None,
+        only_admins_see_team_dashboard: bool | None = None,
+        projects_billable_by_default: bool | None = None,
+        projects_enforce_billable: bool | None = None,
+        projects_private_by_default: bool | None = None,
+        rate_change_mode: str | None = None,
+        reports_collapse: bool | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+    ) -> Workspace:
+        """Create a workspace within an existing organization.
+
+        ``POST /organizations/{organization_id}/workspaces``
+        """
+
+    def currencies(self, workspace_id: int) -> builtins.list[str]:
+        """Get the currencies for a given workspace.
+
+        ``GET /workspaces/{workspace_id}/currencies``
+        """
+
+    def delete_logo(self, workspace_id: int) -> Logo:
+        """Delete the logo for a given workspace.
+
+        ``DELETE /workspaces/{workspace_id}/logo``
+        """
+
     def get(self, workspace_id: int) -> Workspace:
         """One workspace and its settings."""
 
+    def logo(self, workspace_id: int) -> Logo:
+        """Get the logo for a given workspace.
+
+        ``GET /workspaces/{workspace_id}/logo``
+        """
+
+    def statistics(self, workspace_id: int) -> WorkspaceStatistics:
+        """Returns workspace admins list, members count and groups count.
+
+        ``GET /workspaces/{workspace_id}/statistics``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        *,
+        admins: Sequence[int] | None = None,
+        default_currency: str | None = None,
+        default_hourly_rate: float | None = None,
+        initial_pricing_plan: int | None = None,
+        limit_public_project_data: bool | None = None,
+        name: str | None = None,
+        only_admins_may_create_projects: bool | None = None,
+        only_admins_may_create_tags: bool | None = None,
+        only_admins_see_team_dashboard: bool | None = None,
+        projects_billable_by_default: bool | None = None,
+        projects_enforce_billable: bool | None = None,
+        projects_private_by_default: bool | None = None,
+        rate_change_mode: str | None = None,
+        reports_collapse: bool | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+    ) -> Workspace:
+        """Update a specific workspace.
+
+        ``PUT /workspaces/{workspace_id}``
+        """
+
+    def update_user(self, workspace_id: int, user_id: int) -> None:
+        """Update the data for a user in a given workspace.
+
+        ``PUT /workspaces/{workspace_id}/users/{user_id}``
+        """
+
+    def upload_logo(
+        self,
+        workspace_id: int,
+        file: UploadSource,
+        *,
+        filename: str | None = None,
+        content_type: str = "image/png",
+    ) -> Logo:
+        """Upload the workspace logo (a path, bytes or a binary file).
+
+        ``POST /workspaces/{workspace_id}/logo`` (multipart field ``file``)
+        """
+
     def users(self, workspace_id: int) -> list[WorkspaceUser]:
         """The members of a workspace."""
+
+    def users_data(
+        self, workspace_id: int, *, user_ids: Sequence[int]
+    ) -> builtins.list[SimpleWorkspaceUser]:
+        """List of the specified workspace users basic data for a given workspace.
+
+        ``POST /workspaces/{workspace_id}/users/data``
+        """
 
 class SyncProjectsResource:
     """Blocking twin of ``toggl_async.resources.projects.ProjectsResource``.
 
     List, read, create, change and delete projects.
     """
+
+    def billable_amounts(
+        self, workspace_id: int, *, project_ids: Sequence[int] | None = None
+    ) -> builtins.list[Project]:
+        """Get projects billable amounts.
+
+        ``POST /workspaces/{workspace_id}/projects/billable-amounts``
+        """
 
     def create(
         self,
@@ -263,9 +559,18 @@ class SyncProjectsResource:
         rate: float | None = None,
         currency: str | None = None,
         template: bool | None = None,
+        client_name: str | None = None,
+        fixed_fee: float | None = None,
+        template_id: int | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: Mapping[str, Any] | None = None,
+        external_reference: str | None = None,
+        auto_estimates: bool | None = None,
     ) -> Project:
-        """Create a project. ``billable``, ``rate``, ``currency`` and custom colors need a paid
-        plan: Toggl answers ``PaymentRequiredError`` otherwise.
+        """Create a project. ``billable``, ``rate``, ``currency``, ``fixed_fee``, recurring
+        projects and custom colors need a paid plan: Toggl answers ``PaymentRequiredError``
+        otherwise. ``client_name`` names (or creates) the client instead of ``client_id``;
+        ``template_id`` copies a template project.
         """
 
     def delete(
@@ -284,12 +589,76 @@ class SyncProjectsResource:
         *,
         active: bool | str | None = None,
         since: Since | None = None,
+        name: str | None = None,
+        client_ids: Sequence[int] | None = None,
+        user_ids: Sequence[int] | None = None,
+        group_ids: Sequence[int] | None = None,
+        project_ids: Sequence[int] | None = None,
+        billable: bool | None = None,
+        statuses: Sequence[str] | None = None,
+        only_me: bool = False,
+        only_templates: bool = False,
+        sort_field: str | None = None,
+        sort_order: str | None = None,
         per_page: int = ...,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> SyncPaginator[Project]:
         """Every project of the workspace, ``per_page`` (≤ 200) a page; ``active`` True or
-        False filters, None (the default) or ``"both"`` lists both.
+        False filters, None (the default) or ``"both"`` lists both. The other filters are
+        Toggl's: ``name`` (substring), id lists, ``statuses`` (names, sent as given),
+        ``only_me``, ``sort_field``/``sort_order`` (``ASC``/``DESC``). The specification marks
+        ``name`` and ``sort_field`` required; the recorded listings show they are not.
+        """
+
+    def patch(
+        self,
+        workspace_id: int,
+        project_ids: Iterable[int],
+        *,
+        operations: Sequence[Mapping[str, Any]],
+    ) -> PatchResult:
+        """Bulk editing workspace projects.
+
+        ``PATCH /workspaces/{workspace_id}/projects/{project_ids}``
+        """
+
+    def periods(
+        self,
+        workspace_id: int,
+        project_id: int,
+        *,
+        start_date: str | None = None,
+        end_date: str | None = None,
+    ) -> RecurringPeriod:
+        """Get recurring project periods for given workspace.
+
+        ``GET /workspaces/{workspace_id}/projects/{project_id}/periods``
+        """
+
+    def pin(self, workspace_id: int, project_id: int, *, pin: bool | None = None) -> None:
+        """Pin or unpin a project to top of user's project list.
+
+        ``POST /workspaces/{workspace_id}/projects/{project_id}/pin``
+        """
+
+    def statistics(self, workspace_id: int, project_id: int) -> ProjectStatistics:
+        """Get statistics for given workspace and project. For time entry related information, this
+        endpoint does not consider running ones.
+
+        ``GET /workspaces/{workspace_id}/projects/{project_id}/statistics``
+        """
+
+    def task_count(self, workspace_id: int, *, project_ids: Sequence[int] | None = None) -> Any:
+        """Retrieves the task count for the specified projects.
+
+        ``POST /workspaces/{workspace_id}/projects/task_count``
+        """
+
+    def templates(self, workspace_id: int) -> Any:
+        """Get projects templates for given workspace.
+
+        ``GET /workspaces/{workspace_id}/projects/templates``
         """
 
     def update(
@@ -311,6 +680,12 @@ class SyncProjectsResource:
     ) -> Project:
         """Change the fields you pass; ``active=False`` archives the project."""
 
+    def user_count(self, workspace_id: int, *, project_ids: Sequence[int] | None = None) -> Any:
+        """Retrieves the user count for the specified projects.
+
+        ``POST /workspaces/{workspace_id}/projects/user_count``
+        """
+
 class SyncClientsResource:
     """Blocking twin of ``toggl_async.resources.clients.ClientsResource``.
 
@@ -319,6 +694,14 @@ class SyncClientsResource:
 
     def archive(self, workspace_id: int, client_id: int) -> builtins.list[int]:
         """Archive a client and its projects (a paid feature); returns the archived project ids."""
+
+    def archive_many(
+        self, workspace_id: int, *, ids: Sequence[int]
+    ) -> builtins.list[ArchiveClientsResponse]:
+        """Archives workspace clients and related projects. Only for premium workspaces.
+
+        ``POST /workspaces/{workspace_id}/clients/archive``
+        """
 
     def create(
         self,
@@ -333,11 +716,29 @@ class SyncClientsResource:
     def delete(self, workspace_id: int, client_id: int) -> None:
         """Delete a client."""
 
+    def delete_many(self, workspace_id: int, *, ids: Sequence[int]) -> None:
+        """Delete one or more workspace clients.
+
+        ``POST /workspaces/{workspace_id}/clients/delete``
+        """
+
+    def get(self, workspace_id: int, client_id: int) -> Client:
+        """Load client from workspace.
+
+        ``GET /workspaces/{workspace_id}/clients/{client_id}``
+        """
+
     def list(
         self, workspace_id: int, *, status: str | None = None, name: str | None = None
     ) -> list[Client]:
         """Every client (Toggl does not page this list); ``status`` is active, archived or
         both, ``name`` a case-insensitive substring.
+        """
+
+    def list_by_ids(self, workspace_id: int, *, client_ids: Sequence[int]) -> builtins.list[Client]:
+        """List clients from workspace by client_ids.
+
+        ``POST /workspaces/{workspace_id}/clients/data``
         """
 
     def restore(
@@ -373,15 +774,26 @@ class SyncTagsResource:
     def delete(self, workspace_id: int, tag_id: int) -> None:
         """Delete a tag (Toggl strips it from entries)."""
 
+    def delete_many(self, workspace_id: int, tag_ids: Iterable[int]) -> None:
+        """Delete up to 100 tags at once; Toggl deletes all or none ("Some tag IDs do not
+        belong to workspace" is a 400).
+
+        The specification gives this operation no body; we send the ids as a JSON array,
+        the shape of the specified sibling ``POST …/clients/delete``.
+
+        ``PATCH /workspaces/{workspace_id}/tags``
+        """
+
     def iter(
         self,
         workspace_id: int,
         *,
+        search: str | None = None,
         per_page: int = 200,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> SyncPaginator[Tag]:
-        """Every tag of the workspace, ``per_page`` at a time."""
+        """Every tag of the workspace, ``per_page`` at a time; ``search`` matches names."""
 
     def update(self, workspace_id: int, tag_id: int, *, name: str) -> Tag:
         """Rename a tag."""
@@ -391,6 +803,27 @@ class SyncTasksResource:
 
     List every task of a workspace; create, change and delete them under a project.
     """
+
+    def basic(
+        self,
+        workspace_id: int,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        sort_order: str | None = None,
+        sort_field: str | None = None,
+        active: bool | None = None,
+        search: str | None = None,
+        project_id: int | None = None,
+        project_ids: Sequence[Any] | None = None,
+        task_ids: Sequence[Any] | None = None,
+        only_me: bool | None = None,
+        client_ids: Sequence[Any] | None = None,
+    ) -> TaskResponse:
+        """List Workspace tasks.
+
+        ``GET /workspaces/{workspace_id}/tasks/basic``
+        """
 
     def create(
         self,
@@ -408,11 +841,22 @@ class SyncTasksResource:
     def delete(self, workspace_id: int, project_id: int, task_id: int) -> None:
         """Delete a task."""
 
+    def get(self, workspace_id: int, project_id: int, task_id: int) -> Task:
+        """Get project task for given task id.
+
+        ``GET /workspaces/{workspace_id}/projects/{project_id}/tasks/{task_id}``
+        """
+
     def iter(
         self,
         workspace_id: int,
         *,
         active: bool | str | None = None,
+        project_id: int | None = None,
+        search: str | None = None,
+        since: Since | None = None,
+        sort_field: str | None = None,
+        sort_order: str | None = None,
         per_page: int = 200,
         cursor: Cursor | None = None,
         limit: int | None = None,
@@ -420,6 +864,44 @@ class SyncTasksResource:
         """Every task of the workspace, ``per_page`` at a time (Toggl wraps this listing in
         ``{"data": [...], "total_count": N}``; you get the tasks). ``active`` None (or
         ``"both"``) lists open and done tasks alike, unlike Toggl's default (open only).
+        ``project_id`` keeps one project's tasks, ``search`` matches names, ``since`` (an
+        aware datetime or UNIX seconds) keeps what changed since.
+        """
+
+    def list(
+        self, workspace_id: int, project_id: int, *, active: bool | None = None
+    ) -> builtins.list[Task]:
+        """Get project tasks for given workspace.
+
+        ``GET /workspaces/{workspace_id}/projects/{project_id}/tasks``
+        """
+
+    def list_by_projects(
+        self,
+        workspace_id: int,
+        *,
+        search: str | None = None,
+        per_page: int | None = None,
+        page: int | None = None,
+        project_ids: Sequence[int] | None = None,
+        task_ids: Sequence[int] | None = None,
+    ) -> Any:
+        """List tasks from workspace by project_ids.
+
+        ``POST /workspaces/{workspace_id}/tasks/data``
+        """
+
+    def patch(
+        self,
+        workspace_id: int,
+        project_id: int,
+        task_ids: Iterable[int],
+        *,
+        operations: Sequence[Mapping[str, Any]],
+    ) -> PatchResult:
+        """Patch project tasks for given workspace.
+
+        ``PATCH /workspaces/{workspace_id}/projects/{project_id}/tasks/{task_ids}``
         """
 
     def update(
@@ -442,6 +924,224 @@ class SyncReportsResource:
     Reports v3 for one workspace at a time (Toggl has no cross-workspace reports).
     """
 
+    def client_trends(
+        self,
+        workspace_id: int,
+        *,
+        billable: bool | None = None,
+        currency: str | None = None,
+        end_date: str | None = None,
+        ids: Sequence[int] | None = None,
+        resolution: str | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+        start_date: str | None = None,
+    ) -> ReportsClientsDataTrendsReport:
+        """Returns the clients' data trends.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/data_trends/clients``
+        """
+
+    def comparative(
+        self,
+        workspace_id: int,
+        *,
+        billable: bool | None = None,
+        client_ids: Sequence[int] | None = None,
+        end_date: str | None = None,
+        group_ids: Sequence[int] | None = None,
+        project_ids: Sequence[int] | None = None,
+        resolution: str | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+        start_date: str | None = None,
+        tag_ids: Sequence[int] | None = None,
+        task_ids: Sequence[int] | None = None,
+        user_ids: Sequence[int] | None = None,
+    ) -> ReportsComparativeReport:
+        """Returns comparative report.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/comparative``
+        """
+
+    def download_detailed(
+        self,
+        workspace_id: int,
+        to: DownloadTarget,
+        *,
+        start_date: date | str,
+        end_date: date | str,
+        format: str = "csv",
+        user_ids: Iterable[int] | None = None,
+        project_ids: Iterable[int | None] | None = None,
+        client_ids: Iterable[int | None] | None = None,
+        tag_ids: Iterable[int | None] | None = None,
+        task_ids: Iterable[int | None] | None = None,
+        group_ids: Iterable[int] | None = None,
+        time_entry_ids: Iterable[int] | None = None,
+        description: str | None = None,
+        billable: bool | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        grouped: bool | None = None,
+        order_by: str | None = None,
+        order_dir: str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Download:
+        """The detailed report as a ``csv``, ``xlsx`` or ``pdf`` file, streamed to ``to``.
+
+        Returns what was written. Retried like a search (it only reads); a failed download
+        leaves no partial file at a path.
+        """
+
+    def download_shared(
+        self,
+        report_token: str,
+        to: DownloadTarget,
+        *,
+        format: str = "csv",
+        start_date: date | str | None = None,
+        end_date: date | str | None = None,
+    ) -> Download:
+        """A saved (shared) report as a ``csv``, ``xlsx`` or ``pdf`` file; the dates
+        override the saved range when given.
+        """
+
+    def download_summary(
+        self,
+        workspace_id: int,
+        to: DownloadTarget,
+        *,
+        start_date: date | str,
+        end_date: date | str,
+        format: str = "csv",
+        grouping: str | None = None,
+        sub_grouping: str | None = None,
+        user_ids: Iterable[int] | None = None,
+        project_ids: Iterable[int | None] | None = None,
+        client_ids: Iterable[int | None] | None = None,
+        tag_ids: Iterable[int | None] | None = None,
+        task_ids: Iterable[int | None] | None = None,
+        group_ids: Iterable[int] | None = None,
+        description: str | None = None,
+        billable: bool | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Download:
+        """The summary report as a ``csv``, ``xlsx`` or ``pdf`` file, streamed to ``to``."""
+
+    def download_weekly(
+        self,
+        workspace_id: int,
+        to: DownloadTarget,
+        *,
+        start_date: date | str,
+        end_date: date | str,
+        format: str = "csv",
+        user_ids: Iterable[int] | None = None,
+        project_ids: Iterable[int | None] | None = None,
+        client_ids: Iterable[int | None] | None = None,
+        tag_ids: Iterable[int | None] | None = None,
+        description: str | None = None,
+        billable: bool | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Download:
+        """The weekly report as a ``csv`` or ``pdf`` file, streamed to ``to``."""
+
+    def filter_clients(
+        self,
+        workspace_id: int,
+        *,
+        ids: Sequence[int] | None = None,
+        name: str | None = None,
+        start: int | None = None,
+    ) -> builtins.list[ClientFilterResponse]:
+        """Returns filtered clients from a workspace (only ID and name).
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/filters/clients``
+        """
+
+    def filter_project_groups(
+        self,
+        workspace_id: int,
+        *,
+        group_ids: Sequence[int] | None = None,
+        project_ids: Sequence[int] | None = None,
+        start_id: int | None = None,
+    ) -> builtins.list[ProjectGroupResponse]:
+        """Returns the project groups from a workspace.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/filters/project_groups``
+        """
+
+    def filter_project_statuses(
+        self, workspace_id: int, *, active: bool | None = None, ids: Sequence[int] | None = None
+    ) -> builtins.list[ProjectStatusResponse]:
+        """Returns filtered projects statuses from a workspace.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/filters/projects/status``
+        """
+
+    def filter_project_users(
+        self,
+        workspace_id: int,
+        *,
+        client_ids: Sequence[int] | None = None,
+        project_ids: Sequence[int] | None = None,
+        start_id: int | None = None,
+    ) -> builtins.list[ProjectUserResponse]:
+        """Returns filtered user projects.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/filters/project_users``
+        """
+
+    def filter_projects(
+        self,
+        workspace_id: int,
+        *,
+        client_ids: Sequence[int] | None = None,
+        currency: str | None = None,
+        ids: Sequence[int] | None = None,
+        is_active: bool | None = None,
+        is_billable: bool | None = None,
+        is_private: bool | None = None,
+        name: str | None = None,
+        page_size: int | None = None,
+        start: int | None = None,
+    ) -> builtins.list[ProjectFilterResponse]:
+        """Returns filtered projects from a workspace.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/filters/projects``
+        """
+
+    def filter_task_statuses(
+        self, workspace_id: int, *, ids: Sequence[int] | None = None
+    ) -> builtins.list[TaskStatus]:
+        """Filter tasks statuses from a workspace.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/filters/tasks/status``
+        """
+
+    def filter_users(
+        self,
+        workspace_id: int,
+        *,
+        active: bool | None = None,
+        ids: Sequence[int] | None = None,
+        start: int | None = None,
+    ) -> builtins.list[UserFilterResponse]:
+        """Returns filtered users from a workspace.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/filters/users``
+        """
+
     def iter_time_entries(
         self,
         workspace_id: int,
@@ -458,6 +1158,15 @@ class SyncReportsResource:
         order_by: str | None = None,
         order_dir: str | None = None,
         grouped: bool = False,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        enrich_response: bool | None = None,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> SyncPaginator[ReportTimeEntry]:
@@ -471,6 +1180,145 @@ class SyncReportsResource:
         merge alike entries of a day into one row (you still get every entry). Ranges
         longer than a window are ordered window by window (newest window first with
         ``order_dir="DESC"`` and date order). Retried like a GET: it only reads.
+        """
+
+    def project_profitability(
+        self,
+        workspace_id: int,
+        *,
+        currency: str,
+        billable: bool | None = None,
+        client_ids: Sequence[int] | None = None,
+        end_date: str | None = None,
+        project_ids: Sequence[int] | None = None,
+        resolution: str | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+        start_date: str | None = None,
+    ) -> ReportsProjectsReport:
+        """Returns profitability projects report.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/profitability/projects``
+        """
+
+    def project_summary(
+        self,
+        workspace_id: int,
+        project_id: int,
+        *,
+        end_time: str | None = None,
+        end_date: str | None = None,
+        start_time: str | None = None,
+        start_date: str | None = None,
+    ) -> ReportsTotalsReportData:
+        """Returns project's summary.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/projects/{project_id}/summary``
+        """
+
+    def project_trends(
+        self,
+        workspace_id: int,
+        *,
+        billable: bool | None = None,
+        currency: str | None = None,
+        end_date: str | None = None,
+        ids: Sequence[int] | None = None,
+        resolution: str | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+        start_date: str | None = None,
+    ) -> ReportsProjectsDataTrendsReport:
+        """Returns projects' data trends.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/data_trends/projects``
+        """
+
+    def projects_summary(
+        self,
+        workspace_id: int,
+        *,
+        end_time: str | None = None,
+        end_date: str | None = None,
+        start_time: str | None = None,
+        start_date: str | None = None,
+    ) -> builtins.list[ProjectUsersSummaryRow]:
+        """Returns summary user projects.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/projects/summary``
+        """
+
+    def search_clients(
+        self,
+        workspace_id: int,
+        *,
+        ids: Sequence[int] | None = None,
+        name: str | None = None,
+        start: int | None = None,
+    ) -> builtins.list[ClientFilterResponse]:
+        """Returns filtered clients from a workspace (whole client object).
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/search/clients``
+        """
+
+    def search_projects(
+        self,
+        workspace_id: int,
+        *,
+        client_ids: Sequence[int] | None = None,
+        currency: str | None = None,
+        ids: Sequence[int] | None = None,
+        is_active: bool | None = None,
+        is_billable: bool | None = None,
+        is_private: bool | None = None,
+        name: str | None = None,
+        page_size: int | None = None,
+        start: int | None = None,
+    ) -> builtins.list[ProjectFilterResponse]:
+        """Returns filtered projects from a workspace (whole project object).
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/search/projects``
+        """
+
+    def search_users(
+        self,
+        workspace_id: int,
+        *,
+        active: bool | None = None,
+        ids: Sequence[int] | None = None,
+        start: int | None = None,
+    ) -> builtins.list[ReportsUser]:
+        """Returns filtered users from a workspace.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/search/users``
+        """
+
+    def shared(
+        self,
+        report_token: str,
+        *,
+        start_date: str | None = None,
+        first_timestamp: int | None = None,
+        end_date: str | None = None,
+        group_ids: Sequence[int] | None = None,
+        user_ids: Sequence[int] | None = None,
+        client_ids: Sequence[int] | None = None,
+        project_ids: Sequence[int] | None = None,
+        task_ids: Sequence[int] | None = None,
+        tag_ids: Sequence[int] | None = None,
+        description: str | None = None,
+        billable: bool | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+        grouped: bool | None = None,
+        grouping: str | None = None,
+        sub_grouping: str | None = None,
+    ) -> ReportOutput:
+        """Returns the previously saved report. Authentication A public report is accessible by
+        anyone, a private one is only accessible by the report's owner or workspace admin. If
+        the criteria aren't met ...
+
+        ``POST /reports/api/v3/shared/{report_token}``
         """
 
     def summary(
@@ -487,8 +1335,35 @@ class SyncReportsResource:
         tag_ids: Sequence[int | None] | None = None,
         description: str | None = None,
         billable: bool | None = None,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
     ) -> SummaryReport:
         """Tracked time grouped (``projects``, ``clients``, ``users`` ...) and sub-grouped."""
+
+    def tasks(
+        self,
+        workspace_id: int,
+        action: str,
+        *,
+        active: bool | None = None,
+        ids: Sequence[int] | None = None,
+        name: str | None = None,
+        page_size: int | None = None,
+        project_active: bool | None = None,
+        project_ids: Sequence[int] | None = None,
+        start: int | None = None,
+        user_ids: Sequence[int] | None = None,
+    ) -> builtins.list[ReportsModelsTask]:
+        """Returns filtered tasks from workspace.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/{action}/tasks``
+        """
 
     def totals(
         self,
@@ -503,8 +1378,62 @@ class SyncReportsResource:
         tag_ids: Sequence[int | None] | None = None,
         description: str | None = None,
         billable: bool | None = None,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        with_graph: bool = False,
+        granularity: str | None = None,
     ) -> ReportTotals:
-        """Total seconds, billable amounts per rate, and a graph per ``resolution`` bucket."""
+        """Total seconds and billable amounts per rate; ``with_graph=True`` adds the graph
+        (one point per ``granularity`` bucket: ``day``, ``week`` or ``month``; Toggl sends
+        no graph without it). ``resolution`` is the older name Toggl also reads.
+        """
+
+    def user_trends(
+        self,
+        workspace_id: int,
+        *,
+        billable: bool | None = None,
+        currency: str | None = None,
+        end_date: str | None = None,
+        ids: Sequence[int] | None = None,
+        resolution: str | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+        start_date: str | None = None,
+    ) -> ReportsUsersDataTrendsReport:
+        """Returns users' data trends.
+
+        ``POST /reports/api/v3/workspace/{workspace_id}/data_trends/users``
+        """
+
+    def weekly(
+        self,
+        workspace_id: int,
+        *,
+        start_date: date | str,
+        end_date: date | str,
+        user_ids: Iterable[int] | None = None,
+        project_ids: Iterable[int | None] | None = None,
+        client_ids: Iterable[int | None] | None = None,
+        tag_ids: Iterable[int | None] | None = None,
+        task_ids: Iterable[int | None] | None = None,
+        group_ids: Iterable[int] | None = None,
+        description: str | None = None,
+        billable: bool | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> builtins.list[WeeklyRow]:
+        """The weekly report: one row per user and project, seconds per day of the range.
+
+        ``row.seconds[i]`` is day ``start_date + i`` (Toggl covers at most a week here).
+        """
 
 class SyncFocusResource:
     """Blocking twin of ``toggl_async.resources.focus.FocusResource``.
@@ -610,6 +1539,1613 @@ class SyncWebhooksResource:
         :class:`~toggl_async.BadRequestError` for a wrong code or one already used.
         """
 
+class SyncHttpResource:
+    """Blocking twin of ``toggl_async.resources.http.HttpResource``.
+
+    Raw access: any method and path of Track, Reports, Insights or Focus.
+    """
+
+    def download(
+        self,
+        method: str,
+        path: str,
+        to: DownloadTarget,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Download:
+        """Stream any answer to a file (``to``: a path or a binary file), like the
+        download methods do.
+        """
+
+    def paginate(
+        self,
+        method: str,
+        path: str,
+        strategy: Strategy,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        in_body: bool = False,
+        into: Any = ...,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> SyncPaginator[Any]:
+        """A :class:`Paginator` over any listing, paged by ``strategy``
+        (``NumberedPages(per_page=...)``, ``Offset``, ``Keyset``, ``HeaderCursor`` from
+        ``toggl_async.pagination``); page parameters go in the query, or in the JSON body
+        with ``in_body=True``. Items are decoded into ``into`` (a record class), or left
+        as parsed JSON.
+        """
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        api: Api | str = "track",
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        into: type[Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send ``method path`` to ``api`` and return the parsed JSON (None for an empty
+        body), or a record when ``into`` is a record class or ``list[Record]``.
+
+        ``params`` go in the query (None values dropped, lists comma-joined), ``json`` is
+        the body. Retried by the usual rule (GET/PUT/DELETE); pass ``idempotent=True`` for
+        a POST that only reads.
+        """
+
+class SyncAlertsResource:
+    """Blocking twin of ``toggl_async.resources.alerts.AlertsResource``.
+
+    Alerts of a workspace: notify when a project or the workspace passes a threshold.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        project_id: int | None = None,
+        receiver_roles: Sequence[str] | None = None,
+        receiver_users: Sequence[int] | None = None,
+        source_kind: str | None = None,
+        threshold_type: str | None = None,
+        thresholds: Sequence[int] | None = None,
+    ) -> AlertWithMeta:
+        """Handles POST alert requests.
+
+        ``POST /workspaces/{workspace_id}/alerts``
+        """
+
+    def delete(self, workspace_id: int, alert_id: int) -> None:
+        """Handles DELETE alert requests.
+
+        ``DELETE /workspaces/{workspace_id}/alerts/{alert_id}``
+        """
+
+    def list(self, workspace_id: int) -> builtins.list[AlertWithMeta]:
+        """Returns a list of existing alerts.
+
+        ``GET /workspaces/{workspace_id}/alerts``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        alert_id: int,
+        *,
+        project_id: int | None = None,
+        receiver_roles: Sequence[str] | None = None,
+        receiver_users: Sequence[int] | None = None,
+        source_kind: str | None = None,
+        threshold_type: str | None = None,
+        thresholds: Sequence[int] | None = None,
+    ) -> AlertWithMeta:
+        """Handles PUT alert requests.
+
+        ``PUT /workspaces/{workspace_id}/alerts/{alert_id}``
+        """
+
+class SyncAuditLogsResource:
+    """Blocking twin of ``toggl_async.resources.audit_logs.AuditLogsResource``.
+
+    An organization's audit log.
+    """
+
+    def list(
+        self,
+        organization_id: int,
+        from_: str,
+        to: str,
+        *,
+        export: bool | None = None,
+        workspace_id: int | None = None,
+        entity_type: str | None = None,
+        entity_id: int | None = None,
+        action: str | None = None,
+        user_id: int | None = None,
+        page_size: int | None = None,
+        page_number: int | None = None,
+    ) -> Any:
+        """Returns a list of audit log events for the specified organization and time range.
+
+        ``GET /audit_logs/{organization_id}/{from}/{to}``
+        """
+
+class SyncAvatarsResource:
+    """Blocking twin of ``toggl_async.resources.avatars.AvatarsResource``.
+
+    The current user's avatar.
+    """
+
+    def delete(self) -> None:
+        """Handles DELETE avatar requests.
+
+        ``DELETE /avatars``
+        """
+
+    def upload(
+        self, file: UploadSource, *, filename: str | None = None, content_type: str = "image/png"
+    ) -> Avatar:
+        """Upload a new avatar image (a path, bytes or a binary file).
+
+        ``POST /avatars`` (multipart field ``file``)
+        """
+
+    def use_gravatar(self) -> Avatar:
+        """Change user avatar to gravatar.
+
+        ``POST /avatars/use_gravatar``
+        """
+
+class SyncCountriesResource:
+    """Blocking twin of ``toggl_async.resources.countries.CountriesResource``.
+
+    Countries and their subdivisions (for addresses and tax settings).
+    """
+
+    def list(self) -> builtins.list[Country]:
+        """Returns a list of existing countries.
+
+        ``GET /countries``
+        """
+
+    def subdivisions(self, country_id: int) -> builtins.list[Subdivision]:
+        """Returns a list of subdivisions for a specific country.
+
+        ``GET /countries/{country_id}/subdivisions``
+        """
+
+class SyncCurrenciesResource:
+    """Blocking twin of ``toggl_async.resources.currencies.CurrenciesResource``.
+
+    The currencies Toggl knows.
+    """
+
+    def list(self) -> builtins.list[Currency]:
+        """Returns a list of available currencies.
+
+        ``GET /currencies``
+        """
+
+class SyncDashboardResource:
+    """Blocking twin of ``toggl_async.resources.dashboard.DashboardResource``.
+
+    A workspace's dashboard: who is tracking now, who tracked most, on what.
+    """
+
+    def all_activity(
+        self, workspace_id: int, *, since: int | None = None
+    ) -> builtins.list[AllActivities]:
+        """Dashboard's main purpose is to give an overview of what users in the workspace are doing
+        and have been doing. The activity object holds the data of 20 latest actions in the
+        workspace or latest ...
+
+        ``GET /workspaces/{workspace_id}/dashboard/all_activity``
+        """
+
+    def most_active(
+        self, workspace_id: int, *, since: int | None = None
+    ) -> builtins.list[MostActiveUser]:
+        """Dashboard's main purpose is to give an overview of what users in the workspace are doing
+        and have been doing. The most active user object holds the data of the top 5 users who
+        have tracked the ...
+
+        ``GET /workspaces/{workspace_id}/dashboard/most_active``
+        """
+
+    def top_activity(
+        self, workspace_id: int, *, since: int | None = None
+    ) -> builtins.list[AllActivities]:
+        """Dashboard's main purpose is to give an overview of what users in the workspace are doing
+        and have been doing. Return objects are same as with the ...
+
+        ``GET /workspaces/{workspace_id}/dashboard/top_activity``
+        """
+
+class SyncExpensesResource:
+    """Blocking twin of ``toggl_async.resources.expenses.ExpensesResource``.
+
+    A workspace's work expenses and their receipts.
+    """
+
+    def list(self, workspace_id: int) -> builtins.list[Expense]:
+        """Get work expenses.
+
+        ``GET /workspaces/{workspace_id}/expenses``
+        """
+
+    def upload(
+        self,
+        workspace_id: int,
+        file: UploadSource,
+        *,
+        filename: str | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> Expense:
+        """Upload a receipt (a path, bytes or a binary file) as a new expense.
+
+        ``POST /workspaces/{workspace_id}/expenses/upload`` (multipart field ``file``)
+        """
+
+class SyncExportsResource:
+    """Blocking twin of ``toggl_async.resources.exports.ExportsResource``.
+
+    Request, list and download data exports (zip files).
+    """
+
+    def create(self, workspace_id: int, *, objects: Iterable[str] = ...) -> Any:
+        """Ask Toggl to prepare an export of the workspace's ``objects`` (Toggl's names:
+        ``"time_entries"``, ``"projects"``, ``"clients"`` ...; the specification does not
+        list them, so they are sent as given). It appears in :meth:`list` and is downloaded
+        by its uuid; Toggl refuses a second export while one is running.
+
+        ``POST /workspaces/{workspace_id}/exports``
+        """
+
+    def create_mine(self, *, profile: bool | None = None, timeline: bool | None = None) -> None:
+        """An object which data to be downloaded for an user.
+
+        ``POST /me/export``
+        """
+
+    def download(self, workspace_id: int, uuid: str, to: DownloadTarget) -> Download:
+        """Stream a ready workspace export (a zip) to ``to``: a path or a binary file.
+
+        ``GET /workspaces/{workspace_id}/exports/data/{uuid}.zip``
+        """
+
+    def download_mine(self, uuid: str, to: DownloadTarget) -> Download:
+        """Stream a ready export of the current user's data (a zip) to ``to``.
+
+        ``GET /me/export/data/{uuid}.zip``
+        """
+
+    def list(self, workspace_id: int) -> builtins.list[DownloadRequestRecord]:
+        """List of workspace download requests from a given workspace.
+
+        ``GET /workspaces/{workspace_id}/exports``
+        """
+
+    def list_mine(self) -> builtins.list[DownloadRequestRecord]:
+        """List of objects to be downloaded for an user.
+
+        ``GET /me/export``
+        """
+
+class SyncFavoritesResource:
+    """Blocking twin of ``toggl_async.resources.favorites.FavoritesResource``.
+
+    Favorite time entries (templates) of the current user, per workspace or overall.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        meta: bool | None = None,
+        billable: bool | None = None,
+        description: str | None = None,
+        project_id: int | None = None,
+        public: bool | None = None,
+        rank: int | None = None,
+        tag_ids: Sequence[int] | None = None,
+        task_id: int | None = None,
+    ) -> Favorite:
+        """This endpoint allows the creation of a favorite. Also, the user must have access to all
+        resources being referenced in the favorite attributes, and these resources should have
+        valid relationships. ...
+
+        ``POST /workspaces/{workspace_id}/favorites``
+        """
+
+    def create_mine(
+        self,
+        *,
+        meta: bool | None = None,
+        billable: bool | None = None,
+        description: str | None = None,
+        project_id: int | None = None,
+        tag_ids: Sequence[int] | None = None,
+        task_id: int | None = None,
+        workspace_id: int | None = None,
+    ) -> Favorite:
+        """This endpoint allows the creation of a favorite given some parameters. The workspace is
+        required, as well as either description or project (no favorite without both will be
+        accepted). The user is ...
+
+        ``POST /me/favorites``
+        """
+
+    def delete(self, workspace_id: int, favorite_id: int) -> None:
+        """Deletes a given favorite logically from database, as well as its tags.
+
+        ``DELETE /workspaces/{workspace_id}/favorites/{favorite_id}``
+        """
+
+    def delete_mine(self, favorite_id: int) -> None:
+        """Deletes a given favorite logically from database, as well as its tags.
+
+        ``DELETE /me/favorites/{favorite_id}``
+        """
+
+    def list(self, workspace_id: int, *, since: int | None = None) -> builtins.list[Favorite]:
+        """Gets all favorites for the requesting user.
+
+        ``GET /workspaces/{workspace_id}/favorites``
+        """
+
+    def list_mine(self, *, since: int | None = None) -> builtins.list[Favorite]:
+        """Gets all favorites for the requesting user.
+
+        ``GET /me/favorites``
+        """
+
+    def suggest(self, workspace_id: int) -> builtins.list[Favorite]:
+        """It will create 3 favorites based on past user's TE activity and return them. Suggested
+        favorites will be created only once for a given user, and only if the user has never
+        created a favorite ...
+
+        ``POST /workspaces/{workspace_id}/favorites/suggestions``
+        """
+
+    def suggest_mine(self) -> builtins.list[Favorite]:
+        """It will create 3 favorites based on past user's TE activity and return them. Suggested
+        favorites will be created only once for a given user, and only if the user has never
+        created a favorite ...
+
+        ``POST /me/favorites/suggestions``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        *,
+        meta: bool | None = None,
+        billable: bool | None = None,
+        description: str | None = None,
+        favorite_id: int | None = None,
+        posted_fields: Sequence[str] | None = None,
+        project_id: int | None = None,
+        public: bool | None = None,
+        rank: int | None = None,
+        tag_ids: Sequence[int] | None = None,
+        task_id: int | None = None,
+    ) -> Favorite:
+        """This endpoint allows updating an array of favorites. It follow all the requirements and
+        behavior from the [post] (Create Favorite) counterpart.
+
+        ``PUT /workspaces/{workspace_id}/favorites``
+        """
+
+    def update_mine(
+        self,
+        *,
+        meta: bool | None = None,
+        billable: bool | None = None,
+        description: str | None = None,
+        project_id: int | None = None,
+        tag_ids: Sequence[int] | None = None,
+        task_id: int | None = None,
+        workspace_id: int | None = None,
+    ) -> Favorite:
+        """This endpoint allows updating an array of favorites. It follow all the requirements and
+        behavior from the [post] (Create Favorite) counterpart.
+
+        ``PUT /me/favorites``
+        """
+
+class SyncGoalsResource:
+    """Blocking twin of ``toggl_async.resources.goals.GoalsResource``.
+
+    Tracking goals of a workspace or of the current user.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        billable: bool | None = None,
+        comparison: str | None = None,
+        end_date: str | None = None,
+        icon: str | None = None,
+        name: str | None = None,
+        project_ids: Sequence[int] | None = None,
+        recurrence: str | None = None,
+        start_date: str | None = None,
+        tag_ids: Sequence[int] | None = None,
+        target_seconds: int | None = None,
+        task_ids: Sequence[int] | None = None,
+        user_id: int | None = None,
+    ) -> GoalModel:
+        """Create a Goal object with its parameters.
+
+        ``POST /workspaces/{workspace_id}/goals``
+        """
+
+    def delete(self, workspace_id: int, goal_id: int) -> None:
+        """Delete a goal that was created by the calling user.
+
+        ``DELETE /workspaces/{workspace_id}/goals/{goal_id}``
+        """
+
+    def get(self, workspace_id: int, goal_id: int) -> Goal:
+        """Gets a goal that relates to the calling user in the specified workspace.
+
+        ``GET /workspaces/{workspace_id}/goals/{goal_id}``
+        """
+
+    def list(
+        self,
+        workspace_id: int,
+        *,
+        team_goals: bool | None = None,
+        active: bool | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> builtins.list[Goal]:
+        """Gets all goals for the requesting user in the workspace.
+
+        ``GET /workspaces/{workspace_id}/goals``
+        """
+
+    def list_mine(self, *, active: bool | None = None) -> builtins.list[Goal]:
+        """Gets all goals for the requesting user.
+
+        ``GET /sync-server/me/goals``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        goal_id: int,
+        *,
+        active: bool | None = None,
+        comparison: str | None = None,
+        end_date: str | None = None,
+        icon: str | None = None,
+        last_notified_at: str | None = None,
+        name: str | None = None,
+        target_seconds: int | None = None,
+    ) -> GoalModel:
+        """Update a goal with the updatable parameters given by UpdatePayload.
+
+        ``PUT /workspaces/{workspace_id}/goals/{goal_id}``
+        """
+
+class SyncGroupsResource:
+    """Blocking twin of ``toggl_async.resources.groups.GroupsResource``.
+
+    User groups of an organization and of its workspaces.
+    """
+
+    def create(
+        self,
+        organization_id: int,
+        *,
+        name: str | None = None,
+        users: Sequence[int] | None = None,
+        workspaces: Sequence[int] | None = None,
+    ) -> OrganizationGroup:
+        """Creates a group in the specified organization.
+
+        ``POST /organizations/{organization_id}/groups``
+        """
+
+    def create_in_workspace(self, workspace_id: int, *, name: str | None = None) -> Group:
+        """Creates a group in the specified workspace.
+
+        ``POST /workspaces/{workspace_id}/groups``
+        """
+
+    def delete(self, organization_id: int, group_id: int) -> None:
+        """Deletes a group from the specified organization.
+
+        ``DELETE /organizations/{organization_id}/groups/{group_id}``
+        """
+
+    def delete_in_workspace(self, workspace_id: int, group_id: int) -> None:
+        """Deletes the group.
+
+        ``DELETE /workspaces/{workspace_id}/groups/{group_id}``
+        """
+
+    def list(
+        self, organization_id: int, *, name: str | None = None, workspace: str | None = None
+    ) -> builtins.list[OrganizationGroup]:
+        """Returns list of groups in organization based on set of url parameters. List is sorted by
+        name.
+
+        ``GET /organizations/{organization_id}/groups``
+        """
+
+    def list_in_workspace(self, workspace_id: int) -> builtins.list[Group]:
+        """Returns a list of groups for the specified workspace.
+
+        ``GET /workspaces/{workspace_id}/groups``
+        """
+
+    def patch(
+        self, organization_id: int, group_id: int, *, operations: Sequence[Mapping[str, Any]]
+    ) -> GroupsPatchOutput:
+        """Patches a group in the specified organization. Patches are applied individually and each
+        patch is validated separately. This endpoint supports only the following operation
+        combinations: - Adding ...
+
+        ``PATCH /organizations/{organization_id}/groups/{group_id}``
+        """
+
+    def update(
+        self,
+        organization_id: int,
+        group_id: int,
+        *,
+        name: str | None = None,
+        users: Sequence[int] | None = None,
+        workspaces: Sequence[int] | None = None,
+    ) -> OrganizationGroup:
+        """Edits a group in the specified organization.
+
+        ``PUT /organizations/{organization_id}/groups/{group_id}``
+        """
+
+    def update_in_workspace(
+        self, workspace_id: int, group_id: int, *, name: str | None = None
+    ) -> Group:
+        """Updates the group.
+
+        ``PUT /workspaces/{workspace_id}/groups/{group_id}``
+        """
+
+class SyncIcalResource:
+    """Blocking twin of ``toggl_async.resources.ical.IcalResource``.
+
+    iCal feeds of time entries: turn the feed on or off, reset its token, download it.
+    """
+
+    def download(self, token: str, to: DownloadTarget) -> Download:
+        """Stream a workspace user's iCal feed (``text/calendar``) to ``to``.
+
+        ``GET /ical/workspace_user/{token}``
+        """
+
+    def reset(self, workspace_id: int) -> None:
+        """Reset the iCal token for a given workspace.
+
+        ``POST /workspaces/{workspace_id}/ical/reset``
+        """
+
+    def toggle(self, workspace_id: int) -> None:
+        """Toggle the iCal token on/off for a given workspace.
+
+        ``POST /workspaces/{workspace_id}/ical/toggle``
+        """
+
+class SyncInsightsResource:
+    """Blocking twin of ``toggl_async.resources.insights.InsightsResource``.
+
+    Insights: project data trends, and employee/project profitability as files.
+
+    The export bodies are Toggl's insight parameters (``start_date``, ``end_date``,
+    ``currency``, ``resolution`` ...), passed as ``parameters``.
+    """
+
+    def download_employee_profitability(
+        self,
+        workspace_id: int,
+        to: DownloadTarget,
+        *,
+        parameters: Mapping[str, Any],
+        format: str = "csv",
+    ) -> Download:
+        """Employee profitability as a ``csv`` or ``xlsx`` file.
+
+        ``POST /insights/api/v1/workspace/{workspace_id}/profitability/employees.{extension}``
+        """
+
+    def download_project_profitability(
+        self,
+        workspace_id: int,
+        to: DownloadTarget,
+        *,
+        parameters: Mapping[str, Any],
+        format: str = "csv",
+    ) -> Download:
+        """Project profitability as a ``csv`` or ``xlsx`` file.
+
+        ``POST /insights/api/v1/workspace/{workspace_id}/profitability/projects.{extension}``
+        """
+
+    def download_project_trends(
+        self,
+        workspace_id: int,
+        to: DownloadTarget,
+        *,
+        parameters: Mapping[str, Any],
+        format: str = "csv",
+    ) -> Download:
+        """Project data trends as a ``csv`` or ``xlsx`` file.
+
+        ``POST /insights/api/v1/workspace/{workspace_id}/trends/projects.{extension}``
+        """
+
+    def project_trends(
+        self,
+        workspace_id: int,
+        *,
+        billable: bool | None = None,
+        end_date: str | None = None,
+        previous_period_start: str | None = None,
+        project_ids: Sequence[int] | None = None,
+        rounding: int | None = None,
+        rounding_minutes: int | None = None,
+        start_date: str | None = None,
+    ) -> builtins.list[ProjectTrends]:
+        """Returns the projects' data trends projects from a workspace.
+
+        ``POST /insights/api/v1/workspace/{workspace_id}/data_trends/projects``
+        """
+
+class SyncInvitationsResource:
+    """Blocking twin of ``toggl_async.resources.invitations.InvitationsResource``.
+
+    Invitations to an organization.
+    """
+
+    def accept(self, invitation_code: str) -> None:
+        """User connected with invitation is marked as joined, email is sent to the inviter.
+
+        ``POST /organizations/invitations/{invitation_code}/accept``
+        """
+
+    def create(
+        self,
+        organization_id: int,
+        *,
+        emails: Sequence[str] | None = None,
+        groups: Sequence[int] | None = None,
+        project_invite: Mapping[str, Any] | None = None,
+        skip_email: bool | None = None,
+        workspaces: Sequence[Mapping[str, Any]] | None = None,
+    ) -> InvitationResult:
+        """Creates a new invitation for the user.
+
+        ``POST /organizations/{organization_id}/invitations``
+        """
+
+    def get(self, invitation_code: str) -> SSOInvitation:
+        """Returns an invitation data by code.
+
+        ``GET /invitations/{invitation_code}``
+        """
+
+    def reject(self, invitation_code: str) -> None:
+        """User connected with invitation is marked as deleted.
+
+        ``POST /organizations/invitations/{invitation_code}/reject``
+        """
+
+    def resend(self, organization_id: int, invitation_id: int) -> None:
+        """Resend invitation email to user.
+
+        ``PUT /organizations/{organization_id}/invitations/{invitation_id}/resend``
+        """
+
+class SyncKeysResource:
+    """Blocking twin of ``toggl_async.resources.keys.KeysResource``.
+
+    Toggl's public keys (to verify what Toggl signs).
+    """
+
+    def list(self) -> Any:
+        """Returns the current JWKS keyset used to sign JWT tokens.
+
+        ``GET /keys``
+        """
+
+class SyncOrganizationsResource:
+    """Blocking twin of ``toggl_async.resources.organizations.OrganizationsResource``.
+
+    Organizations: settings, users, roles, usage, owner transfer.
+    """
+
+    def create(
+        self, *, name: str | None = None, workspace_name: str | None = None
+    ) -> PostOrganizationReply:
+        """Creates a new organization with a single workspace and assigns current user as the
+        organization owner.
+
+        ``POST /organizations``
+        """
+
+    def create_transfer(self, organization_id: int) -> Transfer:
+        """Return the ownership transfer for a given organization.
+
+        ``POST /organizations/{organization_id}/owner/transfer``
+        """
+
+    def get(self, organization_id: int) -> MeOrganization:
+        """Returns organization name and current pricing plan.
+
+        ``GET /organizations/{organization_id}``
+        """
+
+    def get_transfer(self, organization_id: int, transfer_id: int) -> Transfer:
+        """Returns single organization transfer in the organization.
+
+        ``GET /organizations/{organization_id}/owner/transfer/{transfer_id}``
+        """
+
+    def iter_users(
+        self,
+        organization_id: int,
+        *,
+        filter: str | None = None,
+        active_status: str | None = None,
+        only_admins: bool = False,
+        groups: str | None = None,
+        workspaces: str | None = None,
+        sort_dir: str | None = None,
+        per_page: int = 50,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> SyncPaginator[OrgUser]:
+        """Every user of the organization with their workspaces and groups, ``per_page`` a
+        page. ``filter`` matches names and emails; ``groups``/``workspaces`` are
+        comma-separated ids, as Toggl takes them.
+
+        ``GET /organizations/{organization_id}/users``
+        """
+
+    def iter_users_detailed(
+        self,
+        organization_id: int,
+        *,
+        filter: str | None = None,
+        active_status: str | None = None,
+        only_admins: bool = False,
+        groups: str | None = None,
+        workspaces: str | None = None,
+        sort_dir: str | None = None,
+        per_page: int = 50,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> SyncPaginator[OrgUser]:
+        """Like :meth:`iter_users`, with Toggl's extra details per user.
+
+        ``GET /organizations/{organization_id}/users/detailed``
+        """
+
+    def leave(self, organization_id: int) -> None:
+        """Leaves organization, effectively delete user account in org and delete organization if
+        it is last user.
+
+        ``DELETE /organizations/{organization_id}/users/leave``
+        """
+
+    def owner(self, organization_id: int) -> OrganizationOwner:
+        """Returns organization owner data.
+
+        ``GET /organizations/{organization_id}/owner``
+        """
+
+    def patch_users(self, organization_id: int, *, delete: Sequence[int] | None = None) -> None:
+        """Apply changes in bulk to users in an organization (currently deletion only).
+
+        ``PATCH /organizations/{organization_id}/users``
+        """
+
+    def patch_workspace_users(
+        self, organization_id: int, workspace_id: int, *, delete: Sequence[int] | None = None
+    ) -> None:
+        """Changes the users in a workspace (currently deletion only).
+
+        ``PATCH /organizations/{organization_id}/workspaces/{workspace_id}/workspace_users``
+        """
+
+    def request_slack_integration(self, organization_id: int) -> None:
+        """Endpoint for requesting Slack integration. Sends an email and notification to all org
+        admins.
+
+        ``POST /organizations/{organization_id}/integrations/slack/request``
+        """
+
+    def roles(self, organization_id: int) -> builtins.list[Role]:
+        """Returns a list of organization specific and global roles.
+
+        ``GET /organizations/{organization_id}/roles``
+        """
+
+    def segmentation(self, organization_id: int) -> OrganizationSegmentation:
+        """Returns organization segmentation information.
+
+        ``GET /organizations/{organization_id}/segmentation``
+        """
+
+    def transfers(
+        self, organization_id: int, *, ongoing: str | None = None
+    ) -> builtins.list[Transfer]:
+        """Returns list of organization transfers made in the organization.
+
+        ``GET /organizations/{organization_id}/owner/transfer``
+        """
+
+    def update(self, organization_id: int, *, name: str | None = None) -> None:
+        """Updates an existing organization.
+
+        ``PUT /organizations/{organization_id}``
+        """
+
+    def update_segmentation(self, organization_id: int) -> OrganizationSegmentation:
+        """Save organization segmentation information.
+
+        ``PUT /organizations/{organization_id}/segmentation``
+        """
+
+    def update_transfer(self, organization_id: int, transfer_id: int, action: str) -> Transfer:
+        """Return the ownership transfer for a given organization and emails stakeholders.
+
+        ``POST /organizations/{organization_id}/owner/transfer/{transfer_id}/{action}``
+        """
+
+    def update_user(
+        self,
+        organization_id: int,
+        organization_user_id: int,
+        *,
+        email: str | None = None,
+        groups: Sequence[int] | None = None,
+        inactive: bool | None = None,
+        name: str | None = None,
+        organization_admin: bool | None = None,
+        role_id: int | None = None,
+        workspaces: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Changes a single organization-user. Can affect the following values:.
+
+        ``PUT /organizations/{organization_id}/users/{organization_user_id}``
+        """
+
+    def usage(self, organization_id: int) -> builtins.list[UsageCounter]:
+        """Returns organization usage details.
+
+        ``GET /organizations/{organization_id}/usage``
+        """
+
+    def workspace_groups(
+        self, organization_id: int, workspace_id: int
+    ) -> builtins.list[OrganizationGroup]:
+        """Returns list of groups in a workspace based on set of url parameters. List is sorted by
+        name.
+
+        ``GET /organizations/{organization_id}/workspaces/{workspace_id}/groups``
+        """
+
+    def workspace_statistics(self, organization_id: int) -> Any:
+        """Returns map indexed by workspace ID where each map element contains workspace admins
+        list, members count and groups count.
+
+        ``GET /organizations/{organization_id}/workspaces/statistics``
+        """
+
+    def workspace_users(
+        self,
+        organization_id: int,
+        workspace_id: int,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        custom_rates: bool | None = None,
+        active: bool | None = None,
+        name: str | None = None,
+        search: str | None = None,
+    ) -> builtins.list[ModelsWorkspaceUser]:
+        """Returns any users who belong to the workspace directly or through at least one group.
+
+        ``GET /organizations/{organization_id}/workspaces/{workspace_id}/workspace_users``
+        """
+
+class SyncPreferencesResource:
+    """Blocking twin of ``toggl_async.resources.preferences.PreferencesResource``.
+
+    Preferences of the current user and of a workspace.
+    """
+
+    def get(self, workspace_id: int) -> Logo:
+        """Get the preferences for a given workspace.
+
+        ``GET /workspaces/{workspace_id}/preferences``
+        """
+
+    def get_client(self, client: str, *, since: int | None = None) -> AllPreferences:
+        """Returns user preferences and alpha features. The list of alpha features contains a full
+        list of feature codes (every feature that exists in database) and the `enabled` flag
+        specifying if that ...
+
+        ``GET /me/preferences/{client}``
+        """
+
+    def get_mine(self) -> AllPreferences:
+        """Returns user preferences and alpha features. The list of alpha features contains a full
+        list of feature codes (every feature that exists in database) and the `enabled` flag
+        specifying if that ...
+
+        ``GET /me/preferences``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        *,
+        calendar_suggestion_start_date: str | None = None,
+        disable_approvals: bool | None = None,
+        disable_expenses: bool | None = None,
+        disable_timesheet_view: bool | None = None,
+        hide_start_end_times: bool | None = None,
+        inc_tos_accepted_at: str | None = None,
+        inc_tos_accepted_by: int | None = None,
+        initial_pricing_plan: int | None = None,
+        report_locked_at: str | None = None,
+        single_sign_on: bool | None = None,
+        sso_requested_at: str | None = None,
+    ) -> Logo:
+        """Update the preferences for a given workspace.
+
+        ``POST /workspaces/{workspace_id}/preferences``
+        """
+
+    def update_client(self, client: str, *, preferences: Mapping[str, Any]) -> None:
+        """With this endpoint, preferences can be modified and alpha features can be enabled or
+        disabled.
+
+        ``POST /me/preferences/{client}``
+        """
+
+    def update_mine(self, *, preferences: Mapping[str, Any]) -> None:
+        """With this endpoint, preferences can be modified and alpha features can be enabled or
+        disabled.
+
+        ``POST /me/preferences``
+        """
+
+class SyncProjectGroupsResource:
+    """Blocking twin of ``toggl_async.resources.project_groups.ProjectGroupsResource``.
+
+    Which groups belong to which projects.
+    """
+
+    def create(
+        self, workspace_id: int, *, group_id: int | None = None, project_id: int | None = None
+    ) -> None:
+        """Adds group to project for given workspace.
+
+        ``POST /workspaces/{workspace_id}/project_groups``
+        """
+
+    def delete(self, workspace_id: int, project_group_id: int) -> None:
+        """Remove project group for a given workspace.
+
+        ``DELETE /workspaces/{workspace_id}/project_groups/{project_group_id}``
+        """
+
+    def list(
+        self, workspace_id: int, *, project_ids: str | None = None
+    ) -> builtins.list[ProjectGroup]:
+        """Get project groups for given workspace.
+
+        ``GET /workspaces/{workspace_id}/project_groups``
+        """
+
+class SyncProjectUsersResource:
+    """Blocking twin of ``toggl_async.resources.project_users.ProjectUsersResource``.
+
+    Which users belong to which projects, with their rates and roles.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        labor_cost: float | None = None,
+        labor_cost_change_mode: str | None = None,
+        manager: bool | None = None,
+        project_id: int | None = None,
+        rate: float | None = None,
+        rate_change_mode: str | None = None,
+        user_id: int | None = None,
+    ) -> ProjectUser:
+        """Include a project user for a given workspace.
+
+        ``POST /workspaces/{workspace_id}/project_users``
+        """
+
+    def delete(self, workspace_id: int, project_user_id: int) -> int:
+        """Delete a project user from workspace projects users.
+
+        ``DELETE /workspaces/{workspace_id}/project_users/{project_user_id}``
+        """
+
+    def list(
+        self,
+        workspace_id: int,
+        *,
+        project_ids: str | None = None,
+        user_id: str | None = None,
+        with_group_members: bool | None = None,
+    ) -> builtins.list[ProjectUser]:
+        """List all projects users for a given workspace.
+
+        ``GET /workspaces/{workspace_id}/project_users``
+        """
+
+    def list_by_projects(
+        self,
+        workspace_id: int,
+        *,
+        project_ids: Sequence[int],
+        show_inactive: bool | None = None,
+        users_per_project: str | None = None,
+        page: int | None = None,
+    ) -> builtins.list[ProjectUserWithMeta]:
+        """List projects users for a given workspace and set of project IDs paginated.
+
+        ``POST /workspaces/{workspace_id}/project_users/paginated``
+        """
+
+    def patch(self, workspace_id: int, project_user_ids: Iterable[int]) -> OrganizationUserOutput:
+        """Patch a list of project users for a given workspace.
+
+        ``PATCH /workspaces/{workspace_id}/project_users/{project_user_ids}``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        project_user_id: int,
+        *,
+        labor_cost: float | None = None,
+        labor_cost_change_mode: str | None = None,
+        manager: bool | None = None,
+        rate: float | None = None,
+        rate_change_mode: str | None = None,
+    ) -> ProjectUser:
+        """Update the data for a project user for a given workspace.
+
+        ``PUT /workspaces/{workspace_id}/project_users/{project_user_id}``
+        """
+
+class SyncRatesResource:
+    """Blocking twin of ``toggl_async.resources.rates.RatesResource``.
+
+    Billable rates at workspace, project, user or task level.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        level: str,
+        level_id: int,
+        amount: float | None = None,
+        mode: str | None = None,
+        start: str | None = None,
+        type: str | None = None,
+    ) -> None:
+        """Creates a new rate.
+
+        ``POST /workspaces/{workspace_id}/rates``
+        """
+
+    def list(
+        self, workspace_id: int, level: str, level_id: int, *, type: str | None = None
+    ) -> builtins.list[Rate]:
+        """Get rates by level(workspace|project|task|user).
+
+        ``GET /workspaces/{workspace_id}/rates/{level}/{level_id}``
+        """
+
+class SyncSavedReportsResource:
+    """Blocking twin of ``toggl_async.resources.saved_reports.SavedReportsResource``.
+
+    Saved (and shared) reports of a workspace.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        fixed_daterange: bool | None = None,
+        id: int | None = None,
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        public: bool | None = None,
+        regenerate_token: bool | None = None,
+    ) -> SavedReport:
+        """workspace.SharedReport.
+
+        ``POST /workspaces/{workspace_id}/reports/shared``
+        """
+
+    def delete(self, workspace_id: int, report_id: int) -> SavedReport:
+        """Delete saved report.
+
+        ``DELETE /workspaces/{workspace_id}/reports/shared/{report_id}``
+        """
+
+    def delete_many(
+        self, workspace_id: int, *, ids: Sequence[int] | None = None
+    ) -> builtins.list[SavedReport]:
+        """Bulk delete saved reports.
+
+        ``PATCH /workspaces/{workspace_id}/reports/shared/bulk_delete``
+        """
+
+    def get(self, workspace_id: int, report_id: int) -> SavedReport:
+        """Get a saved report.
+
+        ``GET /workspaces/{workspace_id}/reports/shared/{report_id}``
+        """
+
+    def list(
+        self,
+        workspace_id: int,
+        *,
+        fixed_dates: bool | None = None,
+        name: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+        public: bool | None = None,
+        requesting_user_id: int | None = None,
+        scheduled: bool | None = None,
+        sort_direction: str | None = None,
+        sort_field: str | None = None,
+    ) -> builtins.list[SavedReport]:
+        """workspace.SharedReport.
+
+        ``GET /workspaces/{workspace_id}/reports/shared``
+        """
+
+    def replace(
+        self, workspace_id: int, *, saved_report_payload: Sequence[Mapping[str, Any]]
+    ) -> SavedReport:
+        """workspace.SharedReport.
+
+        ``PUT /workspaces/{workspace_id}/reports/shared``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        report_id: int,
+        *,
+        fixed_daterange: bool | None = None,
+        id: int | None = None,
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        public: bool | None = None,
+        regenerate_token: bool | None = None,
+    ) -> SavedReport:
+        """Change saved report.
+
+        ``PUT /workspaces/{workspace_id}/reports/shared/{report_id}``
+        """
+
+class SyncScheduledReportsResource:
+    """Blocking twin of ``toggl_async.resources.scheduled_reports.ScheduledReportsResource``.
+
+    Reports Toggl emails on a schedule.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        bookmark_id: int | None = None,
+        frequency: int | None = None,
+        group_ids: Sequence[int] | None = None,
+        user_ids: Sequence[int] | None = None,
+    ) -> ScheduledReport:
+        """Endpoint for setting up a scheduled report.
+
+        ``POST /workspaces/{workspace_id}/scheduled_reports``
+        """
+
+    def delete(self, workspace_id: int, report_id: int) -> None:
+        """Endpoint for delete a scheduled report.
+
+        ``DELETE /workspaces/{workspace_id}/scheduled_reports/{report_id}``
+        """
+
+    def list(self, workspace_id: int) -> builtins.list[ScheduledReport]:
+        """Lists scheduled reports.
+
+        ``GET /workspaces/{workspace_id}/scheduled_reports``
+        """
+
+class SyncStatusResource:
+    """Blocking twin of ``toggl_async.resources.status.StatusResource``.
+
+    Toggl's service status.
+    """
+
+    def get(self) -> Any:
+        """Returns API status.
+
+        ``GET /status``
+        """
+
+class SyncTimeEntryConstraintsResource:
+    """Blocking twin of ``toggl_async.resources.TimeEntryConstraintsResource``.
+
+    Which time entry fields a workspace makes mandatory.
+    """
+
+    def get(self, workspace_id: int) -> TimeEntryConstraints:
+        """Get the time entry constraints for a given workspace.
+
+        ``GET /workspaces/{workspace_id}/time_entry_constraints``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        *,
+        description_present: bool | None = None,
+        project_present: bool | None = None,
+        tag_present: bool | None = None,
+        task_present: bool | None = None,
+        time_entry_constraints_enabled: bool | None = None,
+    ) -> WorkspaceSaveResult:
+        """Post the time entry constraints for a given workspace.
+
+        ``POST /workspaces/{workspace_id}/time_entry_constraints``
+        """
+
+class SyncTimeEntryInvitationsResource:
+    """Blocking twin of ``toggl_async.resources.TimeEntryInvitationsResource``.
+
+    Invitations to join shared time entries.
+    """
+
+    def list(self, workspace_id: int) -> builtins.list[GetTimEntryInvitationsResponse]:
+        """Get invitations for time entries.
+
+        ``GET /workspaces/{workspace_id}/time_entry_invitations``
+        """
+
+    def respond(self, workspace_id: int, time_entry_invitation_id: int, action: str) -> None:
+        """Accept or reject an invitation for a time entry.
+
+        ``POST``
+        ``/workspaces/{workspace_id}/time_entry_invitations/{time_entry_invitation_id}/{action}``
+        """
+
+class SyncTimelineResource:
+    """Blocking twin of ``toggl_async.resources.timeline.TimelineResource``.
+
+    The current user's timeline (desktop activity).
+    """
+
+    def create(self, *, timeline_post: Sequence[Mapping[str, Any]]) -> TimelineSettings:
+        """Save timeline events and returns timeline settings.
+
+        ``POST /timeline``
+        """
+
+    def delete(self) -> None:
+        """Delete all timeline data for the current user.
+
+        ``DELETE /timeline``
+        """
+
+    def list(
+        self, *, start_date: int | None = None, end_date: int | None = None
+    ) -> builtins.list[TimelineEvent]:
+        """Get timeline events.
+
+        ``GET /timeline``
+        """
+
+class SyncTimesheetSetupsResource:
+    """Blocking twin of ``toggl_async.resources.timesheet_setups.TimesheetSetupsResource``.
+
+    Approval setups: who approves whose timesheets.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        approver_id: int | None = None,
+        approver_ids: Sequence[int] | None = None,
+        approvers_layers: Mapping[str, Any] | None = None,
+        email_reminder_enabled: bool | None = None,
+        member_ids: Sequence[int] | None = None,
+        periodicity: str | None = None,
+        reminder_day: Mapping[str, Any] | None = None,
+        reminder_time: str | None = None,
+        slack_reminder_enabled: bool | None = None,
+        start_date: str | None = None,
+    ) -> builtins.list[APITimesheetSetup]:
+        """Create a timesheet setup.
+
+        ``POST /workspaces/{workspace_id}/timesheet_setups``
+        """
+
+    def delete(self, workspace_id: int, setup_id: int) -> None:
+        """Delete a timesheet setup for a given workspace.
+
+        ``DELETE /workspaces/{workspace_id}/timesheet_setups/{setup_id}``
+        """
+
+    def list(
+        self,
+        workspace_id: int,
+        *,
+        member_ids: Iterable[int] | None = None,
+        approver_ids: Iterable[int] | None = None,
+        sort_field: str | None = None,
+        sort_order: str | None = None,
+    ) -> builtins.list[APITimesheetSetup]:
+        """Every timesheet setup of the workspace (Toggl wraps them in ``{"data": [...]}``;
+        you get the setups).
+
+        ``GET /workspaces/{workspace_id}/timesheet_setups``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        setup_id: int,
+        *,
+        approver_id: int | None = None,
+        approver_ids: Sequence[int] | None = None,
+        approvers_layers: Mapping[str, Any] | None = None,
+        email_reminder_enabled: bool | None = None,
+        end_date: str | None = None,
+        reminder_day: Mapping[str, Any] | None = None,
+        reminder_time: str | None = None,
+        slack_reminder_enabled: bool | None = None,
+    ) -> APITimesheetSetup:
+        """Updates a timesheet setups.
+
+        ``POST /workspaces/{workspace_id}/timesheet_setups/{setup_id}``
+        """
+
+class SyncTimesheetsResource:
+    """Blocking twin of ``toggl_async.resources.timesheets.TimesheetsResource``.
+
+    Timesheets to approve: their hours, history and entries.
+    """
+
+    def history(
+        self, workspace_id: int, setup_id: int, start_date: str
+    ) -> builtins.list[TimeEntry]:
+        """Get the timesheet history from the event stream.
+
+        ``GET /workspaces/{workspace_id}/timesheets/{setup_id}/{start_date}/history``
+        """
+
+    def hours(
+        self,
+        workspace_id: int,
+        *,
+        start_date: str | None = None,
+        timesheet_setup_id: int | None = None,
+    ) -> builtins.list[TimesheetHoursResponse]:
+        """Get timesheet working hours and total tracked seconds.
+
+        ``POST /workspaces/{workspace_id}/timesheets/hours``
+        """
+
+    def iter(
+        self,
+        workspace_id: int,
+        *,
+        member_ids: Iterable[int] | None = None,
+        approver_ids: Iterable[int] | None = None,
+        timesheet_setup_ids: Iterable[int] | None = None,
+        statuses: Iterable[str] | None = None,
+        after: date | None = None,
+        before: date | None = None,
+        sort_field: str | None = None,
+        sort_order: str | None = None,
+        per_page: int = 100,
+        cursor: Cursor | None = None,
+        limit: int | None = None,
+    ) -> SyncPaginator[APITimesheet]:
+        """Every timesheet matching the filters, ``per_page`` a page (Toggl wraps them in
+        ``{"data": [...], "total_count": N}``; you get the timesheets).
+
+        ``GET /workspaces/{workspace_id}/timesheets``
+        """
+
+    def list_mine(self) -> builtins.list[Timesheet]:
+        """Returns the timehseets for the current user.
+
+        ``GET /me/timesheets``
+        """
+
+    def time_entries(
+        self, workspace_id: int, setup_id: int, start_date: str
+    ) -> builtins.list[TimeEntry]:
+        """Get the time entries from within a timesheet timeframe.
+
+        ``GET /workspaces/{workspace_id}/timesheets/{setup_id}/{start_date}/time_entries``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        setup_id: int,
+        start_date: str,
+        *,
+        force_approved: bool | None = None,
+        rejection_comment: str | None = None,
+        status: str | None = None,
+    ) -> APITimesheet:
+        """Updates a timesheet.
+
+        ``PUT /workspaces/{workspace_id}/timesheets/{setup_id}/{start_date}``
+        """
+
+    def update_many(
+        self,
+        workspace_id: int,
+        *,
+        force_approved: bool | None = None,
+        rejection_comment: str | None = None,
+        start_date: str | None = None,
+        status: str | None = None,
+        timesheet_setup_id: int | None = None,
+    ) -> APITimesheet:
+        """Updates a batch of timesheets.
+
+        ``PUT /workspaces/{workspace_id}/timesheets``
+        """
+
+class SyncTimezonesResource:
+    """Blocking twin of ``toggl_async.resources.timezones.TimezonesResource``.
+
+    Time zones and their offsets.
+    """
+
+    def list(self) -> builtins.list[str]:
+        """Returns known timezones.
+
+        ``GET /timezones``
+        """
+
+    def offsets(self) -> builtins.list[Timezone]:
+        """Returns known timezones with their offsets.
+
+        ``GET /timezones/offsets``
+        """
+
+class SyncTrackRemindersResource:
+    """Blocking twin of ``toggl_async.resources.track_reminders.TrackRemindersResource``.
+
+    Reminders to track time.
+    """
+
+    def create(
+        self,
+        workspace_id: int,
+        *,
+        email_reminder_enabled: bool | None = None,
+        frequency: int | None = None,
+        group_ids: Sequence[int] | None = None,
+        slack_reminder_enabled: bool | None = None,
+        threshold: float | None = None,
+        user_ids: Sequence[int] | None = None,
+    ) -> TrackReminder:
+        """Creates a workspace tracking reminder.
+
+        ``POST /workspaces/{workspace_id}/track_reminders``
+        """
+
+    def delete(self, workspace_id: int, reminder_id: int) -> None:
+        """Deletes a workspace tracking reminder.
+
+        ``DELETE /workspaces/{workspace_id}/track_reminders/{reminder_id}``
+        """
+
+    def list(self, workspace_id: int) -> builtins.list[TrackReminder]:
+        """Returns a list of track reminders.
+
+        ``GET /workspaces/{workspace_id}/track_reminders``
+        """
+
+    def list_mine(self) -> builtins.list[TrackReminder]:
+        """Returns a list of track reminders.
+
+        ``GET /me/track_reminders``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        reminder_id: int,
+        *,
+        email_reminder_enabled: bool | None = None,
+        frequency: int | None = None,
+        group_ids: Sequence[int] | None = None,
+        slack_reminder_enabled: bool | None = None,
+        threshold: float | None = None,
+        user_ids: Sequence[int] | None = None,
+    ) -> TrackReminder:
+        """Updates a workspace tracking reminder.
+
+        ``PUT /workspaces/{workspace_id}/track_reminders/{reminder_id}``
+        """
+
+class SyncWorkspaceUsersResource:
+    """Blocking twin of ``toggl_async.resources.workspace_users.WorkspaceUsersResource``.
+
+    Memberships of a workspace (workspace-user records).
+    """
+
+    def delete(self, workspace_id: int, workspace_user_id: int) -> None:
+        """Removes user from workspace.
+
+        ``DELETE /workspaces/{workspace_id}/workspace_users/{workspace_user_id}``
+        """
+
+    def list(
+        self, workspace_id: int, *, include_indirect: str | None = None
+    ) -> builtins.list[ModelsWorkspaceUser]:
+        """List all workspace_users for a given workspace.
+
+        ``GET /workspaces/{workspace_id}/workspace_users``
+        """
+
+    def update(
+        self,
+        workspace_id: int,
+        workspace_user_id: int,
+        *,
+        admin: bool | None = None,
+        inactive: bool | None = None,
+        labor_cost: float | None = None,
+        labor_cost_change_mode: str | None = None,
+        posted_fields: Sequence[str] | None = None,
+        rate: float | None = None,
+        rate_change_mode: str | None = None,
+        role: str | None = None,
+        role_id: int | None = None,
+        view_edit_billable_rates: bool | None = None,
+        view_edit_labor_costs: bool | None = None,
+        working_hours_in_minutes: int | None = None,
+    ) -> None:
+        """Update the data for a workspace_user in a given workspace.
+
+        ``PUT /workspaces/{workspace_id}/workspace_users/{workspace_user_id}``
+        """
+
 class ClientSurface:
     """The constructor and namespaces of the blocking client (typing only)."""
 
@@ -624,6 +3160,7 @@ class ClientSurface:
         reports_base_url: str | None = None,
         focus_base_url: str | None = None,
         webhooks_base_url: str | None = None,
+        insights_base_url: str | None = None,
         timeout: float = 30.0,
         max_connections: int | None = None,
         max_concurrency: int = 10,
@@ -645,3 +3182,35 @@ class ClientSurface:
     reports: SyncReportsResource
     focus: SyncFocusResource
     webhooks: SyncWebhooksResource
+    http: SyncHttpResource
+    alerts: SyncAlertsResource
+    audit_logs: SyncAuditLogsResource
+    avatars: SyncAvatarsResource
+    countries: SyncCountriesResource
+    currencies: SyncCurrenciesResource
+    dashboard: SyncDashboardResource
+    expenses: SyncExpensesResource
+    exports: SyncExportsResource
+    favorites: SyncFavoritesResource
+    goals: SyncGoalsResource
+    groups: SyncGroupsResource
+    ical: SyncIcalResource
+    insights: SyncInsightsResource
+    invitations: SyncInvitationsResource
+    keys: SyncKeysResource
+    organizations: SyncOrganizationsResource
+    preferences: SyncPreferencesResource
+    project_groups: SyncProjectGroupsResource
+    project_users: SyncProjectUsersResource
+    rates: SyncRatesResource
+    saved_reports: SyncSavedReportsResource
+    scheduled_reports: SyncScheduledReportsResource
+    status: SyncStatusResource
+    time_entry_constraints: SyncTimeEntryConstraintsResource
+    time_entry_invitations: SyncTimeEntryInvitationsResource
+    timeline: SyncTimelineResource
+    timesheet_setups: SyncTimesheetSetupsResource
+    timesheets: SyncTimesheetsResource
+    timezones: SyncTimezonesResource
+    track_reminders: SyncTrackRemindersResource
+    workspace_users: SyncWorkspaceUsersResource

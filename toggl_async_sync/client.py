@@ -16,6 +16,7 @@ from toggl_async.resources import Resource
 from toggl_async.retry import RetryPolicy
 
 from ._namespace import SyncNamespace
+from .paginator import SyncPaginator
 from .portal import Portal
 
 if TYPE_CHECKING:
@@ -114,6 +115,26 @@ class TogglClient(_Surface):
         """
         return self._portal.call(func, self._client)
 
+    # wholeapi: any operation, as on the async client (``toggl.http`` is forwarded already)
+    def request(self, method: str, path: str, **options: Any) -> Any:
+        """Any operation through the client's transport: see ``toggl_async.TogglClient.request``
+        (same arguments: ``api=``, ``params=``, ``json=``, ``into=``, ``idempotent=``)."""
+        return self._portal.call(self._client.request, method, path, **options)
+
+    @property
+    def with_raw_response(self) -> Any:
+        """The namespaces again; each call returns a ``toggl_async.raw.RawResponse``
+        (``.parsed``, ``.status``, ``.headers``, ``.body``), as on the async client."""
+        return _RawView(self._portal, self._client.with_raw_response)
+
+    def paginate(self, method: str, path: str, strategy: Any, **options: Any) -> Any:
+        """Any paginated listing, as a blocking iterator: see
+        ``toggl_async.TogglClient.paginate``."""
+        return SyncPaginator(
+            self._portal,
+            self._portal.call(self._client.paginate, method, path, strategy, **options),
+        )
+
     # -- state ----------------------------------------------------------------------------
 
     @property
@@ -156,3 +177,16 @@ def _abandoned(portal: Portal, aclose: Callable[[], Awaitable[None]]) -> None:
         stacklevel=2,
     )
     portal.close(aclose)
+
+
+class _RawView:
+    """``toggl.with_raw_response`` of the blocking client (wholeapi)."""
+
+    def __init__(self, portal: Portal, inner: Any) -> None:
+        self._portal = portal
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> SyncNamespace:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return SyncNamespace(self._portal, getattr(self._inner, name))

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 
 from .._params import check_id, check_ids
 from ..records import Client
-from ._base import Resource
 from ._fields import body_of, require_changes
+from ._gen import ClientsEndpoints
 
 __all__ = ["ClientsResource"]
 
 
-class ClientsResource(Resource):
+class ClientsResource(ClientsEndpoints):
     """List, create, change, archive, restore and delete clients."""
 
     async def list(

@@ -17,8 +17,8 @@ from ..records import (
     Workspace,
     WorkspaceFeatures,
 )
-from ._base import Resource
 from ._fields import body_of, require_changes
+from ._gen import MeEndpoints
 
 __all__ = ["MeResource"]
 
@@ -27,7 +27,7 @@ def _since(value: Since | None) -> int | None:
     return None if value is None else unix_seconds("since", value)
 
 
-class MeResource(Resource):
+class MeResource(MeEndpoints):
     """The current user (``/me``): profile, and the objects across all their workspaces."""
 
     async def get(self, *, with_related_data: bool = False) -> Me:

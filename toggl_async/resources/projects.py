@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
-from .._params import Since, check_id, check_positive, unix_seconds
+from .._params import Since, check_id, check_ids, check_positive, flag, unix_seconds
 from ..pagination import Cursor, NumberedPages, Paginator
 from ..records import Project
-from ._base import Resource
 from ._fields import active_filter, body_of, require_changes
+from ._gen import ProjectsEndpoints
 
 __all__ = ["ProjectsResource"]
 
 _MAX_PER_PAGE = 200
 
 
-class ProjectsResource(Resource):
+class ProjectsResource(ProjectsEndpoints):
     """List, read, create, change and delete projects."""
 
     def iter(
@@ -24,17 +26,48 @@ class ProjectsResource(Resource):
         *,
         active: bool | str | None = None,
         since: Since | None = None,
+        name: str | None = None,
+        client_ids: Sequence[int] | None = None,
+        user_ids: Sequence[int] | None = None,
+        group_ids: Sequence[int] | None = None,
+        project_ids: Sequence[int] | None = None,
+        billable: bool | None = None,
+        statuses: Sequence[str] | None = None,
+        only_me: bool = False,
+        only_templates: bool = False,
+        sort_field: str | None = None,
+        sort_order: str | None = None,
         per_page: int = _MAX_PER_PAGE,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> Paginator[Project]:
         """Every project of the workspace, ``per_page`` (≤ 200) a page; ``active`` True or
-        False filters, None (the default) or ``"both"`` lists both."""
+        False filters, None (the default) or ``"both"`` lists both. The other filters are
+        Toggl's: ``name`` (substring), id lists, ``statuses`` (names, sent as given),
+        ``only_me``, ``sort_field``/``sort_order`` (``ASC``/``DESC``). The specification marks
+        ``name`` and ``sort_field`` required; the recorded listings show they are not."""
         workspace_id = check_id("workspace_id", workspace_id)
         per_page = check_positive("per_page", per_page, maximum=_MAX_PER_PAGE)
+        if sort_order is not None and sort_order not in ("ASC", "DESC"):
+            raise ValueError(f"sort_order must be 'ASC' or 'DESC', got {sort_order!r}")
+        if statuses is not None and (
+            isinstance(statuses, str) or not all(isinstance(x, str) for x in statuses)
+        ):
+            raise TypeError("statuses must be a list of names, e.g. ['active']")
         params = {
             "active": active_filter(active),
             "since": None if since is None else unix_seconds("since", since),
+            "name": name,
+            "client_ids": None if client_ids is None else check_ids("client_ids", client_ids),
+            "user_ids": None if user_ids is None else check_ids("user_ids", user_ids),
+            "group_ids": None if group_ids is None else check_ids("group_ids", group_ids),
+            "project_ids": None if project_ids is None else check_ids("project_ids", project_ids),
+            "billable": billable,
+            "statuses": None if statuses is None else list(statuses),
+            "only_me": flag(only_me),
+            "only_templates": flag(only_templates),
+            "sort_field": sort_field,
+            "sort_order": sort_order,
         }
         return self._paginate(
             Project,
@@ -70,9 +103,18 @@ class ProjectsResource(Resource):
         rate: float | None = None,
         currency: str | None = None,
         template: bool | None = None,
+        client_name: str | None = None,
+        fixed_fee: float | None = None,
+        template_id: int | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: Mapping[str, Any] | None = None,
+        external_reference: str | None = None,
+        auto_estimates: bool | None = None,
     ) -> Project:
-        """Create a project. ``billable``, ``rate``, ``currency`` and custom colors need a paid
-        plan: Toggl answers ``PaymentRequiredError`` otherwise."""
+        """Create a project. ``billable``, ``rate``, ``currency``, ``fixed_fee``, recurring
+        projects and custom colors need a paid plan: Toggl answers ``PaymentRequiredError``
+        otherwise. ``client_name`` names (or creates) the client instead of ``client_id``;
+        ``template_id`` copies a template project."""
         workspace_id = check_id("workspace_id", workspace_id)
         if not isinstance(name, str) or not name.strip():
             raise ValueError("name must be a non-empty string")
@@ -89,7 +131,18 @@ class ProjectsResource(Resource):
             rate=rate,
             currency=currency,
             template=template,
+            client_name=client_name,
+            fixed_fee=fixed_fee,
+            template_id=None if template_id is None else check_id("template_id", template_id),
+            recurring=recurring,
+            recurring_parameters=None
+            if recurring_parameters is None
+            else dict(recurring_parameters),
+            external_reference=external_reference,
+            auto_estimates=auto_estimates,
         )
+        if client_id is not None and client_name is not None:
+            raise ValueError("pass client_id or client_name, not both")
         return await self._fetch(Project, "POST", f"/workspaces/{workspace_id}/projects", json=body)
 
     async def update(

@@ -16,8 +16,9 @@ from ..errors import InvalidCursorError
 from ..pagination import Cursor, HeaderCursor, PaginationError, Paginator, Strategy
 from ..records import ReportTimeEntry, ReportTotals, SummaryReport
 from ..transport import Response
-from ._base import Resource
 from ._fields import body_of
+from ._gen import ReportsEndpoints
+from ._reports_exports import ReportExports, extra_filters
 
 __all__ = ["MAX_RANGE_DAYS", "ReportsResource", "ReportsSearch"]
 
@@ -27,6 +28,7 @@ Longer ranges are split into consecutive windows of at most this many days."""
 
 _ORDER_BY = ("date", "user", "duration", "description", "last_update")
 _ORDER_DIR = ("ASC", "DESC")
+_GRANULARITY = ("day", "week", "month")
 
 
 def windows(start: date, end: date, max_days: int = MAX_RANGE_DAYS) -> list[tuple[str, str]]:
@@ -252,7 +254,7 @@ def _range_header(response: Response, name: str, at: dict[str, Any]) -> date | N
         ) from None
 
 
-class ReportsResource(Resource):
+class ReportsResource(ReportsEndpoints, ReportExports):
     """Reports v3 for one workspace at a time (Toggl has no cross-workspace reports)."""
 
     api = Api.REPORTS
@@ -273,6 +275,15 @@ class ReportsResource(Resource):
         order_by: str | None = None,
         order_dir: str | None = None,
         grouped: bool = False,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        enrich_response: bool | None = None,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> Paginator[ReportTimeEntry]:
@@ -308,6 +319,19 @@ class ReportsResource(Resource):
             billable=billable,
         )
         params.update(order_by=order_by, order_dir=order_dir, grouped=True if grouped else None)
+        params.update(
+            extra_filters(
+                task_ids=task_ids,
+                group_ids=group_ids,
+                time_entry_ids=time_entry_ids,
+                min_duration_seconds=min_duration_seconds,
+                max_duration_seconds=max_duration_seconds,
+                rounding=rounding,
+                rounding_minutes=rounding_minutes,
+                hide_amounts=hide_amounts,
+                enrich_response=enrich_response,
+            )
+        )
         return self._paginate(
             ReportTimeEntry,
             ReportsSearch(windows=tuple(spans), page_size=page_size, workspace_id=workspace_id),
@@ -334,6 +358,14 @@ class ReportsResource(Resource):
         tag_ids: Sequence[int | None] | None = None,
         description: str | None = None,
         billable: bool | None = None,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
     ) -> SummaryReport:
         """Tracked time grouped (``projects``, ``clients``, ``users`` ...) and sub-grouped."""
         body = self._report_body(workspace_id, start_date, end_date)
@@ -344,6 +376,16 @@ class ReportsResource(Resource):
             tag_ids=tag_ids,
             description=description,
             billable=billable,
+        )
+        body |= extra_filters(
+            task_ids=task_ids,
+            group_ids=group_ids,
+            time_entry_ids=time_entry_ids,
+            min_duration_seconds=min_duration_seconds,
+            max_duration_seconds=max_duration_seconds,
+            rounding=rounding,
+            rounding_minutes=rounding_minutes,
+            hide_amounts=hide_amounts,
         )
         if grouping is not None:
             body["grouping"] = grouping
@@ -365,8 +407,20 @@ class ReportsResource(Resource):
         tag_ids: Sequence[int | None] | None = None,
         description: str | None = None,
         billable: bool | None = None,
+        task_ids: Sequence[int | None] | None = None,
+        group_ids: Sequence[int] | None = None,
+        time_entry_ids: Sequence[int] | None = None,
+        min_duration_seconds: int | None = None,
+        max_duration_seconds: int | None = None,
+        rounding: bool | None = None,
+        rounding_minutes: int | None = None,
+        hide_amounts: bool | None = None,
+        with_graph: bool = False,
+        granularity: str | None = None,
     ) -> ReportTotals:
-        """Total seconds, billable amounts per rate, and a graph per ``resolution`` bucket."""
+        """Total seconds and billable amounts per rate; ``with_graph=True`` adds the graph
+        (one point per ``granularity`` bucket: ``day``, ``week`` or ``month``; Toggl sends
+        no graph without it). ``resolution`` is the older name Toggl also reads."""
         body = self._report_body(workspace_id, start_date, end_date)
         body |= _filters(
             user_ids=user_ids,
@@ -376,6 +430,22 @@ class ReportsResource(Resource):
             description=description,
             billable=billable,
         )
+        body |= extra_filters(
+            task_ids=task_ids,
+            group_ids=group_ids,
+            time_entry_ids=time_entry_ids,
+            min_duration_seconds=min_duration_seconds,
+            max_duration_seconds=max_duration_seconds,
+            rounding=rounding,
+            rounding_minutes=rounding_minutes,
+            hide_amounts=hide_amounts,
+        )
+        if granularity is not None and granularity not in _GRANULARITY:
+            raise ValueError(f"granularity must be one of {', '.join(_GRANULARITY)}")
+        if with_graph:
+            body["with_graph"] = True
+        if granularity is not None:
+            body["granularity"] = granularity
         if resolution is not None:
             body["resolution"] = resolution
         path = f"/workspace/{workspace_id}/search/time_entries/totals"

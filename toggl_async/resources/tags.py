@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from .._params import check_id, check_positive
+from collections.abc import Iterable
+
+from .._params import check_id, check_ids, check_positive
 from ..pagination import Cursor, NumberedPages, Paginator
 from ..records import Tag
-from ._base import Resource
+from ._gen import TagsEndpoints
 
 __all__ = ["TagsResource"]
 
@@ -16,18 +18,19 @@ def _name(name: str) -> str:
     return name
 
 
-class TagsResource(Resource):
+class TagsResource(TagsEndpoints):
     """List, create, rename and delete tags."""
 
     def iter(
         self,
         workspace_id: int,
         *,
+        search: str | None = None,
         per_page: int = 200,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> Paginator[Tag]:
-        """Every tag of the workspace, ``per_page`` at a time."""
+        """Every tag of the workspace, ``per_page`` at a time; ``search`` matches names."""
         workspace_id = check_id("workspace_id", workspace_id)
         per_page = check_positive("per_page", per_page)
         return self._paginate(
@@ -35,6 +38,7 @@ class TagsResource(Resource):
             NumberedPages(per_page=per_page),
             "GET",
             f"/workspaces/{workspace_id}/tags",
+            params={"search": search},
             cursor=cursor,
             limit=limit,
         )
@@ -57,3 +61,16 @@ class TagsResource(Resource):
         workspace_id = check_id("workspace_id", workspace_id)
         tag_id = check_id("tag_id", tag_id)
         await self._send("DELETE", f"/workspaces/{workspace_id}/tags/{tag_id}")
+
+    async def delete_many(self, workspace_id: int, tag_ids: Iterable[int]) -> None:
+        """Delete up to 100 tags at once; Toggl deletes all or none ("Some tag IDs do not
+        belong to workspace" is a 400).
+
+        The specification gives this operation no body; we send the ids as a JSON array,
+        the shape of the specified sibling ``POST …/clients/delete``.
+
+        ``PATCH /workspaces/{workspace_id}/tags``
+        """
+        workspace_id = check_id("workspace_id", workspace_id)
+        ids = check_ids("tag_ids", tag_ids, limit=100)
+        await self._send("PATCH", f"/workspaces/{workspace_id}/tags", json=ids)

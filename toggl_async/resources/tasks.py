@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from .._params import check_id, check_positive
+from .._params import Since, check_id, check_positive, unix_seconds
 from ..pagination import Cursor, NumberedPages, Paginator
 from ..records import Task
-from ._base import Resource
 from ._fields import active_filter, body_of, require_changes
+from ._gen import TasksEndpoints
 
 __all__ = ["TasksResource"]
 
 
-class TasksResource(Resource):
+class TasksResource(TasksEndpoints):
     """List every task of a workspace; create, change and delete them under a project."""
 
     def iter(
@@ -19,16 +19,32 @@ class TasksResource(Resource):
         workspace_id: int,
         *,
         active: bool | str | None = None,
+        project_id: int | None = None,
+        search: str | None = None,
+        since: Since | None = None,
+        sort_field: str | None = None,
+        sort_order: str | None = None,
         per_page: int = 200,
         cursor: Cursor | None = None,
         limit: int | None = None,
     ) -> Paginator[Task]:
         """Every task of the workspace, ``per_page`` at a time (Toggl wraps this listing in
         ``{"data": [...], "total_count": N}``; you get the tasks). ``active`` None (or
-        ``"both"``) lists open and done tasks alike, unlike Toggl's default (open only)."""
+        ``"both"``) lists open and done tasks alike, unlike Toggl's default (open only).
+        ``project_id`` keeps one project's tasks, ``search`` matches names, ``since`` (an
+        aware datetime or UNIX seconds) keeps what changed since."""
         workspace_id = check_id("workspace_id", workspace_id)
         per_page = check_positive("per_page", per_page)
-        params = {"active": active_filter(active)}
+        if sort_order is not None and sort_order not in ("ASC", "DESC"):
+            raise ValueError(f"sort_order must be 'ASC' or 'DESC', got {sort_order!r}")
+        params = {
+            "active": active_filter(active),
+            "pid": None if project_id is None else check_id("project_id", project_id),
+            "search": search,
+            "since": None if since is None else unix_seconds("since", since),
+            "sort_field": sort_field,
+            "sort_order": sort_order,
+        }
         return self._paginate(
             Task,
             NumberedPages(per_page=per_page, envelope="data"),

@@ -10,8 +10,8 @@ from .._params import Since, check_duration, check_id, check_ids, flag, rfc3339,
 from .._version import __version__
 from ..errors import NotFoundError
 from ..records import PatchResult, TimeEntry
-from ._base import Resource
 from ._fields import require_changes
+from ._gen import TimeEntriesEndpoints
 
 __all__ = ["CREATED_WITH", "TimeEntriesResource"]
 
@@ -78,7 +78,7 @@ def _fields(
     return body
 
 
-class TimeEntriesResource(Resource):
+class TimeEntriesResource(TimeEntriesEndpoints):
     """Time entries of the current user."""
 
     async def current(self) -> TimeEntry | None:
@@ -106,6 +106,7 @@ class TimeEntriesResource(Resource):
         since: Since | None = None,
         before: DateLike | None = None,
         meta: bool = False,
+        include_sharing: bool = False,
     ) -> list[TimeEntry]:
         """The user's recent entries (``GET /me/time_entries``), newest first.
 
@@ -113,6 +114,7 @@ class TimeEntriesResource(Resource):
         for history use ``toggl.reports.iter_time_entries`` (the detailed report), which is
         paginated and reaches back to the account's start. A date-only ``end_date`` means
         midnight, so it excludes that day. ``since`` also returns deleted entries.
+        ``include_sharing`` adds who each entry is shared with.
         """
         if (start_date is None) != (end_date is None):
             raise ValueError("start_date and end_date go together: pass both or neither")
@@ -122,6 +124,7 @@ class TimeEntriesResource(Resource):
             "since": None if since is None else unix_seconds("since", since),
             "before": None if before is None else rfc3339("before", before),
             "meta": flag(meta),
+            "include_sharing": flag(include_sharing),
         }
         return await self._fetch(list[TimeEntry], "GET", "/me/time_entries", params=params)
 
@@ -139,11 +142,19 @@ class TimeEntriesResource(Resource):
         tag_ids: Sequence[int] | None = None,
         billable: bool | None = None,
         created_with: str = CREATED_WITH,
+        user_id: int | None = None,
+        shared_with_user_ids: Sequence[int] | None = None,
+        start_date: date | str | None = None,
+        tag_action: str | None = None,
     ) -> TimeEntry:
         """Create a stopped entry (give ``stop`` or ``duration``); see :meth:`start` to run one.
 
-        Never retried blindly: if the connection drops after sending, Toggl may or may not
-        have created it. Check with ``list(since=...)`` before creating it again.
+        ``user_id`` creates it for another member of the workspace (an admin's token);
+        ``shared_with_user_ids`` shares it with them; ``start_date`` (``YYYY-MM-DD``) is
+        Toggl's date-only alternative used by duration-only workspaces; ``tag_action`` as in
+        :meth:`update`. Never retried blindly: if the connection drops after sending,
+        Toggl may or may not have created it. Check with ``list(since=...)`` before creating
+        it again.
         """
         workspace_id = check_id("workspace_id", workspace_id)
         if start is None:
@@ -168,6 +179,14 @@ class TimeEntriesResource(Resource):
             billable=billable,
         )
         body.update(workspace_id=workspace_id, created_with=created_with)
+        body.update(
+            _for_others(
+                user_id=user_id,
+                shared_with_user_ids=shared_with_user_ids,
+                start_date=start_date,
+                tag_action=tag_action,
+            )
+        )
         return await self._fetch(
             TimeEntry, "POST", f"/workspaces/{workspace_id}/time_entries", json=body
         )
@@ -228,9 +247,18 @@ class TimeEntriesResource(Resource):
         tags: Sequence[str] | None = None,
         tag_ids: Sequence[int] | None = None,
         billable: bool | None = None,
+        tag_action: str | None = None,
+        user_id: int | None = None,
+        shared_with_user_ids: Sequence[int] | None = None,
     ) -> TimeEntry:
         """Change the fields you pass (``PUT``, partial). To clear a field use :meth:`patch`
-        with a ``remove`` operation."""
+        with a ``remove`` operation.
+
+        Tags: by default ``tags``/``tag_ids`` REPLACE the entry's tags. With
+        ``tag_action="add"`` they are added to the tags it has; with ``"delete"`` they are
+        removed from them (Toggl's word; JSON-patch says ``remove``). ``user_id`` moves the
+        entry to another member (admins only).
+        """
         workspace_id = check_id("workspace_id", workspace_id)
         time_entry_id = check_id("time_entry_id", time_entry_id)
         body = _fields(
@@ -244,6 +272,13 @@ class TimeEntriesResource(Resource):
             tag_ids=tag_ids,
             billable=billable,
         )
+        body.update(
+            _for_others(
+                user_id=user_id, shared_with_user_ids=shared_with_user_ids, tag_action=tag_action
+            )
+        )
+        if tag_action is not None and "tags" not in body and "tag_ids" not in body:
+            raise ValueError("tag_action needs tags or tag_ids to add or delete")
         path = f"/workspaces/{workspace_id}/time_entries/{time_entry_id}"
         return await self._fetch(TimeEntry, "PUT", path, json=require_changes(body, "update()"))
 
@@ -267,6 +302,33 @@ class TimeEntriesResource(Resource):
         ops = _check_operations(operations)
         path = f"/workspaces/{workspace_id}/time_entries/{','.join(map(str, id_list))}"
         return await self._fetch(PatchResult, "PATCH", path, json=ops)
+
+
+_TAG_ACTIONS = ("add", "delete")
+
+
+def _for_others(
+    *,
+    user_id: int | None = None,
+    shared_with_user_ids: Sequence[int] | None = None,
+    start_date: date | str | None = None,
+    tag_action: str | None = None,
+) -> dict[str, Any]:
+    """The fields of a create/update that act for other users, or on tags as a set."""
+    body: dict[str, Any] = {}
+    if user_id is not None:
+        body["user_id"] = check_id("user_id", user_id)
+    if shared_with_user_ids is not None:
+        body["shared_with_user_ids"] = check_ids("shared_with_user_ids", shared_with_user_ids)
+    if start_date is not None:
+        body["start_date"] = rfc3339("start_date", start_date)[:10]
+    if tag_action is not None:
+        if tag_action not in _TAG_ACTIONS:
+            raise ValueError(
+                f"tag_action must be 'add' or 'delete' (None replaces the tags), got {tag_action!r}"
+            )
+        body["tag_action"] = tag_action
+    return body
 
 
 def _check_operations(operations: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -94,14 +94,14 @@ class WebhooksResource(Resource):
 
     async def list(self, workspace_id: int) -> builtins.list[Subscription]:
         """Every subscription of the workspace (an admin sees other users' too)."""
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         response = await self._send("GET", f"/subscriptions/{workspace_id}")
         data = response.json()
         return self._decode(builtins.list[Subscription], [] if data is None else data, response)
 
     async def get(self, workspace_id: int, subscription_id: int) -> Subscription:
         """One subscription (Toggl has no single read: this filters :meth:`list`)."""
-        check_id("subscription_id", subscription_id)
+        subscription_id = check_id("subscription_id", subscription_id)
         for subscription in await self.list(workspace_id):
             if subscription.subscription_id == subscription_id:
                 return subscription
@@ -129,7 +129,7 @@ class WebhooksResource(Resource):
         :class:`~toggl_async.webhooks.WebhookReceiver` does), or creation fails with a
         400. Without ``secret`` Toggl generates one (read it from the result).
         """
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         body: dict[str, Any] = {
             "url_callback": _url(url_callback),
             "event_filters": _filters(event_filters),
@@ -155,8 +155,8 @@ class WebhooksResource(Resource):
 
         A new ``url_callback`` is pinged again; check ``validated_at`` afterwards.
         """
-        check_id("workspace_id", workspace_id)
-        check_id("subscription_id", subscription_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        subscription_id = check_id("subscription_id", subscription_id)
         body = {
             "url_callback": _url(url_callback),
             "event_filters": _filters(event_filters),
@@ -176,8 +176,8 @@ class WebhooksResource(Resource):
 
     async def delete(self, workspace_id: int, subscription_id: int) -> Subscription | None:
         """Delete a subscription; returns it as Toggl last saw it (None if Toggl sends nothing)."""
-        check_id("workspace_id", workspace_id)
-        check_id("subscription_id", subscription_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        subscription_id = check_id("subscription_id", subscription_id)
         path = f"/subscriptions/{workspace_id}/{subscription_id}"
         return await self._fetch_optional(Subscription, "DELETE", path)
 
@@ -186,8 +186,8 @@ class WebhooksResource(Resource):
 
         While the subscription is not validated, the ping carries a fresh validation code.
         """
-        check_id("workspace_id", workspace_id)
-        check_id("subscription_id", subscription_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        subscription_id = check_id("subscription_id", subscription_id)
         path = f"/ping/{workspace_id}/{subscription_id}"
         return await self._fetch(WebhookStatus, "POST", path)
 
@@ -197,8 +197,8 @@ class WebhooksResource(Resource):
         For endpoints that cannot echo the code in their answer. Raises
         :class:`~toggl_async.BadRequestError` for a wrong code or one already used.
         """
-        check_id("workspace_id", workspace_id)
-        check_id("subscription_id", subscription_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        subscription_id = check_id("subscription_id", subscription_id)
         code = _text("validation_code", validation_code)
         if not re.fullmatch(r"[A-Za-z0-9_-]+", code):
             raise ValueError(f"validation_code must be the opaque code from the ping, got {code!r}")
@@ -211,7 +211,7 @@ class WebhooksResource(Resource):
 
     async def limits(self, workspace_id: int) -> WebhookLimits:
         """The plan's limits for the workspace: subscriptions, and filters per subscription."""
-        check_id("workspace_id", workspace_id)
+        workspace_id = check_id("workspace_id", workspace_id)
         return await self._fetch(WebhookLimits, "GET", f"/limits/{workspace_id}")
 
     async def status(self) -> WebhookStatus:
@@ -223,8 +223,8 @@ class WebhooksResource(Resource):
     async def _set_enabled(
         self, workspace_id: int, subscription_id: int, enabled: bool
     ) -> Subscription:
-        check_id("workspace_id", workspace_id)
-        check_id("subscription_id", subscription_id)
+        workspace_id = check_id("workspace_id", workspace_id)
+        subscription_id = check_id("subscription_id", subscription_id)
         path = f"/subscriptions/{workspace_id}/{subscription_id}"
         return await self._limited("PATCH", path, {"enabled": enabled})
 

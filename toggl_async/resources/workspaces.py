@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._params import check_id
 from ..records import Workspace, WorkspaceUser
-from ._base import Resource
+from ._endpoints import UploadSource
+from ._gen import WorkspacesEndpoints
+
+if TYPE_CHECKING:  # imported on first use, like the generated records
+    from ..records.track_api import Logo
 
 __all__ = ["WorkspacesResource"]
 
 
-class WorkspacesResource(Resource):
+class WorkspacesResource(WorkspacesEndpoints):
     """Workspaces by id (the user's list is ``toggl.me.workspaces()``)."""
 
     async def get(self, workspace_id: int) -> Workspace:
@@ -21,3 +27,29 @@ class WorkspacesResource(Resource):
         """The members of a workspace."""
         workspace_id = check_id("workspace_id", workspace_id)
         return await self._fetch(list[WorkspaceUser], "GET", f"/workspaces/{workspace_id}/users")
+
+    async def upload_logo(
+        self,
+        workspace_id: int,
+        file: UploadSource,
+        *,
+        filename: str | None = None,
+        content_type: str = "image/png",
+    ) -> Logo:
+        """Upload the workspace logo (a path, bytes or a binary file).
+
+        ``POST /workspaces/{workspace_id}/logo`` (multipart field ``file``)
+        """
+        workspace_id = check_id("workspace_id", workspace_id)
+        path = f"/workspaces/{workspace_id}/logo"
+        from ..records.track_api import Logo
+
+        return await self._upload(
+            Logo,
+            "POST",
+            path,
+            field="file",
+            file=file,
+            filename=filename,
+            content_type=content_type,
+        )

@@ -32,8 +32,10 @@ from ._focus import FocusRoutes
 from ._http import JSON_TYPE, RAW_BODY, ApiError, Context, Credentials, Limits, error, raw
 from ._nulls import kind_of, null_optional
 from ._paths import BadIds
+from ._report_exports import ReportExportRoutes
 from ._reports import ReportRoutes
 from ._track_me import MeRoutes
+from ._track_org import OrganizationRoutes
 from ._track_ws import WorkspaceRoutes
 from ._util import JSONDict, dumps, loads
 from ._webhooks import WebhookHub
@@ -246,6 +248,9 @@ class Sandbox:
         app.add_routes(workspace.routes(TRACK_PREFIX))
         app.add_routes(ReportRoutes(self._ctx).routes(REPORTS_PREFIX))
         app.add_routes(FocusRoutes(self._ctx).routes(FOCUS_PREFIX))
+        # Flows beyond the seed endpoints (organizations, groups, exports, ...):
+        app.add_routes(OrganizationRoutes(self._ctx).routes(TRACK_PREFIX))
+        app.add_routes(ReportExportRoutes(self._ctx).routes(REPORTS_PREFIX))
         app.add_routes(self.webhooks.routes(WEBHOOKS_PREFIX))
         self._bad_ids = BadIds(resource.canonical for resource in app.router.resources())
         app.router.add_route("*", "/{tail:.*}", self._not_found, name=_NOT_FOUND_ROUTE)
