@@ -28,7 +28,7 @@ from toggl_async.pagination import Paginator
 from toggl_async.records import Record
 
 SPECS = Path(__file__).parent / "data" / "openapi"
-BASE = "http://api.test"
+BASE = "https://api.test"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -202,10 +202,15 @@ def _sample(hint: Any) -> Any:
         return []
     if isinstance(hint, type) and issubclass(hint, Record):
         out: dict[str, Any] = {}
+        types_of = typing.get_type_hints(hint)
         for field in attrs.fields(hint):
             if field.name != "extra" and field.default is attrs.NOTHING:
-                out[field.name] = _sample(field.type if not isinstance(field.type, str) else int)
+                out[field.name] = _sample(types_of[field.name])
         return out
+    if hint is datetime:
+        return "2024-01-01T00:00:00Z"
+    if hint is date:
+        return "2024-01-01"
     if hint is int:
         return 1
     if hint is str:

@@ -7,7 +7,7 @@ from aioresponses import aioresponses
 
 from toggl_async import ConfigurationError, TogglClient
 
-from .helpers import TOKEN, TRACK, only_call
+from .helpers import TOKEN, TRACK, me_body, only_call
 
 
 async def test_base_urls_come_from_the_environment_unless_given(
@@ -18,7 +18,7 @@ async def test_base_urls_come_from_the_environment_unless_given(
     monkeypatch.setenv("TOGGL_FOCUS_BASE_URL", "http://127.0.0.1:9/focus/api")
     async with TogglClient(api_token=TOKEN, focus_api_key="toggl_sk_x") as toggl:
         with aioresponses() as m:
-            m.get("http://127.0.0.1:9/api/v9/me", payload={"id": 1})
+            m.get("http://127.0.0.1:9/api/v9/me", payload=me_body(1))
             await toggl.me.get()
             assert str(only_call(m)[1]) == "http://127.0.0.1:9/api/v9/me"
         with aioresponses() as m:
@@ -30,7 +30,7 @@ async def test_base_urls_come_from_the_environment_unless_given(
             only_call(m)
     async with TogglClient(api_token=TOKEN, track_base_url=TRACK) as toggl:
         with aioresponses() as m:
-            m.get(f"{TRACK}/me", payload={"id": 1})
+            m.get(f"{TRACK}/me", payload=me_body(1))
             await toggl.me.get()
             assert str(only_call(m)[1]) == f"{TRACK}/me"
 
@@ -38,7 +38,7 @@ async def test_base_urls_come_from_the_environment_unless_given(
 async def test_default_urls_without_the_environment() -> None:
     async with TogglClient(api_token=TOKEN) as toggl:
         with aioresponses() as m:
-            m.get(f"{TRACK}/me", payload={"id": 1})
+            m.get(f"{TRACK}/me", payload=me_body(1))
             await toggl.me.get()
             only_call(m)
 

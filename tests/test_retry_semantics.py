@@ -40,7 +40,7 @@ from toggl_async import (
 from toggl_async.limits import Quota, RateLimiter
 from toggl_async.transport import Response, error_from_response
 
-from .helpers import FOCUS, TOKEN, TRACK, sent
+from .helpers import FOCUS, TOKEN, TRACK, me_body, sent
 
 ENTRY_URL = f"{TRACK}/workspaces/7/time_entries/9"
 
@@ -126,7 +126,7 @@ async def test_504_is_retried_for_a_get(clock: VirtualClock) -> None:
     async with client(policy(max_attempts=2, backoff_base=0.0)) as toggl:
         with aioresponses() as m:
             m.get(f"{TRACK}/me", status=504, body="<html><title>504 Gateway Time-out</title>")
-            m.get(f"{TRACK}/me", payload={"id": 4})
+            m.get(f"{TRACK}/me", payload=me_body(4))
             assert (await toggl.me.get()).id == 4
             assert len(sent(m, "GET", f"{TRACK}/me")) == 2
 
@@ -170,7 +170,7 @@ async def test_429_retry_after_is_honoured_over_the_fallback(clock: VirtualClock
             m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "3"}, body="")
             m.get(f"{TRACK}/me", status=429, body="")  # no Retry-After: the fallback
             m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "0"}, body="")
-            m.get(f"{TRACK}/me", payload={"id": 1})
+            m.get(f"{TRACK}/me", payload=me_body(1))
             assert (await toggl.me.get()).id == 1
             assert len(sent(m, "GET", f"{TRACK}/me")) == 4
     assert clock.sleeps == [3.0, 50.0, 0.0]
@@ -183,7 +183,7 @@ async def test_jitter_on_top_of_retry_after_is_capped_at_one_second(clock: Virtu
         with aioresponses() as m:
             m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "3"}, body="")
             m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "2"}, body="")
-            m.get(f"{TRACK}/me", payload={"id": 1})
+            m.get(f"{TRACK}/me", payload=me_body(1))
             await toggl.me.get()
     assert clock.sleeps == [4.0, 3.0]
 
@@ -199,7 +199,7 @@ async def test_retry_after_as_an_http_date(clock: VirtualClock) -> None:
                 headers={"Retry-After": format_datetime(when, usegmt=True)},
                 body="",
             )
-            m.get(f"{TRACK}/me", payload={"id": 1})
+            m.get(f"{TRACK}/me", payload=me_body(1))
             await toggl.me.get()
     [wait] = clock.sleeps
     assert 110.0 <= wait <= 121.0  # whole seconds in the header; the test itself takes time
@@ -232,7 +232,7 @@ async def test_gives_up_when_the_next_wait_would_pass_max_elapsed(clock: Virtual
         with aioresponses() as m:
             for _ in range(4):
                 m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "4"}, body='"slow"')
-            m.get(f"{TRACK}/me", payload={"id": 1})
+            m.get(f"{TRACK}/me", payload=me_body(1))
             with pytest.raises(RateLimitError) as info:
                 await toggl.me.get()
             # 4 s + 4 s fit in 10 s; a third wait would end at 12 s: give up instead.
@@ -247,7 +247,7 @@ async def test_a_single_wait_longer_than_max_elapsed_is_not_made(clock: VirtualC
         with aioresponses() as m:
             m.get(f"{TRACK}/me", status=503, headers={"Retry-After": "3600"}, body="")
             m.get(f"{TRACK}/me", status=429, headers={"Retry-After": "3600"}, body="")
-            m.get(f"{TRACK}/me", payload={"id": 1})
+            m.get(f"{TRACK}/me", payload=me_body(1))
             with pytest.raises(RateLimitError):
                 await toggl.me.get()  # 5xx: jitter only (0.25 s), then the 429's hour
             assert len(sent(m, "GET", f"{TRACK}/me")) == 2
@@ -368,7 +368,7 @@ async def test_rate_limit_spaces_requests_at_the_server() -> None:
 
     async def me(request: web.Request) -> web.Response:
         arrivals.append(time.monotonic())
-        return web.json_response({"id": 1})
+        return web.json_response(me_body(1))
 
     app = web.Application()
     app.router.add_get("/api/v9/me", me)
@@ -421,11 +421,11 @@ async def test_quota_wait_is_the_reset_plus_capped_jitter(
         with aioresponses() as m:
             # resets_in equal to max_quota_wait: still worth waiting for
             m.get(f"{TRACK}/me", status=402, headers=_quota_spent("5"), body='"quota"')
-            m.get(f"{TRACK}/me", payload={"id": 1})
+            m.get(f"{TRACK}/me", payload=me_body(1))
             assert (await toggl.me.get()).id == 1
     assert clock.sleeps == [wait]
     assert [r.getMessage() for r in caplog.records] == [
-        f"Toggl API quota spent; waiting {wait:.0f} s for it to reset"
+        f"Toggl API quota spent (user); waiting {wait:.0f} s for it to reset"
     ]
 
 
