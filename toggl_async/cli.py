@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="seconds added to every response (default %(default)s)",
     )
+    from ._cli_fleet import add_export_many  # export-many (issue 17) lives in its own module
+
+    add_export_many(commands)
     return parser
 
 
@@ -632,6 +635,12 @@ def _sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export_many(args: argparse.Namespace) -> int:
+    from ._cli_fleet import run_export_many
+
+    return run_export_many(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``toggl-async`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -639,6 +648,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": _export,
         "quota": _quota,
         "sandbox": _sandbox,
+        "export-many": _export_many,
     }
     return handlers[args.command](args)
 

@@ -29,6 +29,7 @@ from toggl_async import (
 )
 
 from .client import TogglClient
+from .fleet import export_accounts
 from .paginator import SyncPaginator
 
 __all__ = [
@@ -55,4 +56,5 @@ __all__ = [
     "TogglError",
     "TogglTimeoutError",
     "UnprocessableError",
+    "export_accounts",
 ]
