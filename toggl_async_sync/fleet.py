@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import anyio.from_thread
 
+from toggl_async import RetryPolicy
 from toggl_async import fleet as _fleet
 from toggl_async.fleet import AccountSpec, FleetCallback, FleetSummary
 
@@ -28,6 +29,7 @@ def export_accounts(
     on_progress: FleetCallback | None = None,
     progress_interval: float = 0.5,
     request_timeout: float = 30.0,
+    retry: RetryPolicy | None = None,
 ) -> FleetSummary:
     """Blocking :func:`toggl_async.fleet.export_accounts` (same arguments, same result).
 
@@ -43,6 +45,7 @@ def export_accounts(
         on_progress=on_progress,
         progress_interval=progress_interval,
         request_timeout=request_timeout,
+        retry=retry,
     )
     with anyio.from_thread.start_blocking_portal() as portal:
         return portal.call(call)

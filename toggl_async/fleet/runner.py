@@ -108,14 +108,17 @@ def make_client(
     spec: AccountSpec,
     token: str,
     session: aiohttp.ClientSession | None = None,
+    retry: RetryPolicy | None = None,
 ) -> TogglClient:
-    """The account's own client, configured like ``toggl-async export`` configures one."""
+    """The account's own client, configured like ``toggl-async export`` configures one.
+
+    ``retry`` defaults to ``RetryPolicy.for_export()``; an account with ``no_wait`` gets it
+    with ``wait_for_quota=False``.
+    """
     opts = spec.client_options
-    retry = (
-        RetryPolicy(max_attempts=10, max_elapsed=3600.0, wait_for_quota=False)
-        if opts.get("no_wait")
-        else RetryPolicy.for_export()
-    )
+    retry = retry if retry is not None else RetryPolicy.for_export()
+    if opts.get("no_wait"):
+        retry = attrs.evolve(retry, wait_for_quota=False)
     urls = {k: opts[k] for k in ("track_base_url", "reports_base_url") if k in opts}
     return TogglClient(
         api_token=token,
@@ -134,6 +137,7 @@ async def export_one(
     session: aiohttp.ClientSession | None = None,
     environ: Mapping[str, str] | None = None,
     on_progress: Callable[[ExportProgress], None] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> AccountOutcome:
     """Export one account into ``out_root/NAME``; every failure becomes an outcome."""
     out_dir = out_root / spec.name
@@ -147,7 +151,7 @@ async def export_one(
             on_progress(p)
 
     try:
-        client = make_client(spec, spec.token.resolve(environ), session)
+        client = make_client(spec, spec.token.resolve(environ), session, retry)
         async with client:
             summary = await export_account(
                 client, out_dir, on_progress=progress, **spec.export_kwargs
@@ -185,6 +189,7 @@ async def export_accounts(
     on_progress: FleetCallback | None = None,
     progress_interval: float = 0.5,
     request_timeout: float = 30.0,
+    retry: RetryPolicy | None = None,
 ) -> FleetSummary:
     """Export every account into ``out_root/NAME`` at once; return one outcome per account.
 
@@ -199,6 +204,8 @@ async def export_accounts(
     summary, also when the run is cancelled (then each unfinished account says
     ``interrupted``, exit code 130, and a re-run resumes it). ``request_timeout`` bounds
     connecting and each read (waiting for a free slot under ``max_in_flight`` is not timed).
+    ``retry`` is every account's policy (default ``RetryPolicy.for_export()``: patient, waits
+    for the quota; an account with ``no_wait = true`` stops instead, exit code 4).
     """
     _check(accounts, max_in_flight, max_accounts)
     root = Path(out_root)
@@ -231,7 +238,12 @@ async def export_accounts(
             live.set(spec.name, state="running")
             try:
                 outcome = await export_one(
-                    spec, root, session=session, environ=environ, on_progress=tracker(spec.name)
+                    spec,
+                    root,
+                    session=session,
+                    environ=environ,
+                    on_progress=tracker(spec.name),
+                    retry=retry,
                 )
             except _Cancelled as cancelled:
                 outcomes[spec.name] = cancelled.outcome
