@@ -39,6 +39,11 @@ FAST = RetryPolicy(max_attempts=2, backoff_base=0.01, max_elapsed=5.0, wait_for_
 TOKEN_LIKE = "0123456789abcdef0123456789abcdef"
 
 
+async def _fleet(*args: Any, **kwargs: Any) -> Any:
+    """export_accounts with a deadline: no test waits for ever."""
+    return await asyncio.wait_for(export_accounts(*args, **kwargs), 60)
+
+
 def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -161,7 +166,7 @@ async def test_new_export_options_reach_export_account(
     monkeypatch.setattr(accounts_module, "export_account", newer_export_account)
     monkeypatch.setattr(runner_module, "export_account", newer_export_account)
     spec = AccountSpec(name="a", token=TokenRef(env="A"), options={"update": True})
-    summary = await export_accounts([spec], tmp_path, environ={"A": "tok"})
+    summary = await _fleet([spec], tmp_path, environ={"A": "tok"})
     assert seen == [{"update": True, "out_dir": tmp_path / "a"}]
     assert summary["a"].exit_code == 1
     assert "stop here" in summary["a"].message
@@ -170,14 +175,14 @@ async def test_new_export_options_reach_export_account(
 async def test_bad_arguments_raise_before_anything_runs(tmp_path: Path) -> None:
     spec = AccountSpec(name="a", token=TokenRef(env="A"))
     with pytest.raises(ValueError, match="max_in_flight"):
-        await export_accounts([spec], tmp_path, max_in_flight=0)
+        await _fleet([spec], tmp_path, max_in_flight=0)
     with pytest.raises(ValueError, match="max_accounts"):
-        await export_accounts([spec], tmp_path, max_accounts=0)
+        await _fleet([spec], tmp_path, max_accounts=0)
     with pytest.raises(TypeError, match="AccountSpec"):
-        await export_accounts(["a"], tmp_path)  # type: ignore[list-item]
+        await _fleet(["a"], tmp_path)
     twin = AccountSpec(name="A", token=TokenRef(env="A"))
     with pytest.raises(AccountsFileError, match="unique"):
-        await export_accounts([spec, twin], tmp_path)
+        await _fleet([spec, twin], tmp_path)
     assert not any(tmp_path.iterdir())  # noqa: ASYNC240 (a test, nothing else runs)
 
 
@@ -194,7 +199,7 @@ async def test_every_account_is_exported_as_a_single_export_would(
     fleet3: SandboxFleet, tmp_path: Path
 ) -> None:
     progress: list[FleetProgress] = []
-    summary = await export_accounts(
+    summary = await _fleet(
         fleet3.specs(), tmp_path / "out", environ=fleet3.environ, on_progress=progress.append
     )
     assert summary.exit_code == 0
@@ -243,7 +248,7 @@ async def test_one_failing_account_never_stops_the_others(tmp_path: Path) -> Non
         specs[3] = AccountSpec(
             name=specs[3].name, token=specs[3].token, options={**specs[3].options, "no_wait": True}
         )
-        summary = await export_accounts(specs, tmp_path, environ=environ, retry=FAST)
+        summary = await _fleet(specs, tmp_path, environ=environ, retry=FAST)
         codes = {a.name: a.exit_code for a in summary.accounts}
         assert codes == {
             "sandbox-0001": 3,
@@ -266,7 +271,7 @@ async def test_one_failing_account_never_stops_the_others(tmp_path: Path) -> Non
             assert token not in text
         # the quota-stopped account resumes once its quota allows
         fleet.servers[3].faults.quota = None
-        again = await export_accounts(specs[3:4], tmp_path, environ=environ, retry=FAST)
+        again = await _fleet(specs[3:4], tmp_path, environ=environ, retry=FAST)
         assert again["sandbox-0004"].exit_code == 0
         assert again["sandbox-0004"].runs == 2
         assert again["sandbox-0004"].entries == 200
@@ -358,7 +363,7 @@ async def test_max_accounts_runs_accounts_a_few_at_a_time(
     def watch(p: FleetProgress) -> None:
         running.append(p.count("running", "waiting"))
 
-    summary = await export_accounts(
+    summary = await _fleet(
         fleet3.specs(),
         tmp_path,
         environ=fleet3.environ,
