@@ -23,7 +23,7 @@ import attrs
 
 from .. import _json
 from ..client import TogglClient
-from ..export import ExportProgress, export_account
+from ..export import ExportDirectoryError, ExportProgress, export_account
 from ..export._fs import make_dir
 from ..retry import RetryPolicy
 from ..transport import DEFAULT_USER_AGENT
@@ -210,6 +210,8 @@ async def export_accounts(
     _check(accounts, max_in_flight, max_accounts)
     root = Path(out_root)
     make_dir(root)
+    if not root.is_dir() or not os.access(root, os.W_OK | os.X_OK):
+        raise ExportDirectoryError(f"{root} is not a writable directory; choose another OUT_ROOT")
     names = [a.name for a in accounts]
     live = _Live(names)
     outcomes: dict[str, AccountOutcome] = {}
