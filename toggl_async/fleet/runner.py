@@ -93,6 +93,13 @@ def _check(accounts: Sequence[AccountSpec], max_in_flight: int, max_accounts: in
         raise AccountsFileError("account names must be unique (ignoring case)")
 
 
+def _prepare_root(root: Path) -> Path:
+    make_dir(root)
+    if not root.is_dir() or not os.access(root, os.W_OK | os.X_OK):
+        raise ExportDirectoryError(f"{root} is not a writable directory; choose another OUT_ROOT")
+    return root
+
+
 def make_session(max_in_flight: int, timeout: float = 30.0) -> aiohttp.ClientSession:
     """The shared session: its connector's limit is the global cap on requests in flight."""
     connector = aiohttp.TCPConnector(limit=max_in_flight, limit_per_host=0)
@@ -208,10 +215,7 @@ async def export_accounts(
     for the quota; an account with ``no_wait = true`` stops instead, exit code 4).
     """
     _check(accounts, max_in_flight, max_accounts)
-    root = Path(out_root)
-    make_dir(root)
-    if not root.is_dir() or not os.access(root, os.W_OK | os.X_OK):
-        raise ExportDirectoryError(f"{root} is not a writable directory; choose another OUT_ROOT")
+    root = _prepare_root(Path(out_root))
     names = [a.name for a in accounts]
     live = _Live(names)
     outcomes: dict[str, AccountOutcome] = {}
