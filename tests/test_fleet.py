@@ -418,3 +418,34 @@ async def test_the_blocking_shim_runs_a_fleet(fleet3: SandboxFleet, tmp_path: Pa
     )
     assert summary.exit_code == 0
     assert summary.entries == 600
+
+
+def test_the_live_display_has_a_line_per_account() -> None:
+    import io
+
+    from toggl_async.fleet import AccountStatus
+    from toggl_async.fleet.display import make_fleet_display
+
+    stream = io.StringIO()
+    display = make_fleet_display(stream, live=True)
+    display.update(
+        FleetProgress(
+            accounts=(
+                AccountStatus(
+                    name="acme", state="running", entries=1234, requests=56, fraction=0.5
+                ),
+                AccountStatus(name="globex", state="waiting", entries=7, requests=9, quota_wait=65),
+                AccountStatus(
+                    name="initech", state="failed", exit_code=3, message="Toggl refused the token"
+                ),
+            ),
+            elapsed=3.0,
+        )
+    )
+    display.close()
+    text = stream.getvalue()
+    assert "3 accounts: 1 running, 1 waiting, 1 failed" in text
+    lines = {line.split()[0]: line for line in text.splitlines() if line.strip()}
+    assert "running" in lines["acme"] and "1,234" in lines["acme"] and "56" in lines["acme"]
+    assert "waiting" in lines["globex"] and "1:05" in lines["globex"]
+    assert "failed" in lines["initech"] and lines["initech"].rstrip().endswith("3")
