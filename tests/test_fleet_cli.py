@@ -132,3 +132,39 @@ async def test_export_many_help_lists_its_exit_codes() -> None:
     for line in ("0    every account", "2    bad arguments", "9    some accounts", "130  "):
         assert line in out
     assert sys.executable  # the same interpreter as the tests
+
+
+async def test_export_many_sigterm_saves_every_account_and_a_rerun_resumes(
+    tmp_path: Path,
+) -> None:
+    import signal
+
+    out = tmp_path / "out"
+    args = ("export-many", "--sandbox", "2", "--sandbox-size", "small", str(out))
+    process = await asyncio.create_subprocess_exec(
+        *CLI,
+        *args,
+        env=_env(),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    checkpoints = [out / f"sandbox-000{i}/.toggl-export/checkpoint.json" for i in (1, 2)]
+    async with asyncio.timeout(60):
+        while not all(p.exists() for p in checkpoints):
+            assert process.returncode is None, "finished before it could be interrupted"
+            await asyncio.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 130, err.decode()
+    report = json.loads((out / "fleet.json").read_text())
+    assert {a["exit_code"] for a in report["accounts"]} <= {130, 0}
+    interrupted = [a["name"] for a in report["accounts"] if a["exit_code"] == 130]
+    assert interrupted, report
+    code, _, err2 = await _run(*args, env=_env())
+    assert code == 0, err2
+    report = json.loads((out / "fleet.json").read_text())
+    for account in report["accounts"]:
+        assert account["counts"]["time_entries"] == 2000
+        if account["name"] in interrupted:
+            assert account["runs"] == 2
