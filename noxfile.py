@@ -13,7 +13,7 @@ SOURCES = ["toggl_async", "toggl_async_sync", "tests", "benchmarks", "noxfile.py
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite with branch coverage (the live tests run only with TOGGL_API_TOKEN)."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test,dask]")  # dask: the fleet recipe's LocalCluster tests
     session.run("coverage", "erase")
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
     session.run("coverage", "report")
