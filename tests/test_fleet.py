@@ -449,3 +449,34 @@ def test_the_live_display_has_a_line_per_account() -> None:
     assert "running" in lines["acme"] and "1,234" in lines["acme"] and "56" in lines["acme"]
     assert "waiting" in lines["globex"] and "1:05" in lines["globex"]
     assert "failed" in lines["initech"] and lines["initech"].rstrip().endswith("3")
+
+
+async def test_each_account_is_paced_by_its_own_quota(tmp_path: Path) -> None:
+    """One account's spent quota makes it wait; the others go on at full speed."""
+    async with SandboxFleet(3, latency=0.0) as fleet:
+        tight = fleet.servers[0].faults
+        tight.quota_per_organization = False
+        tight.quota = (8, 2.0)  # 8 requests per 2-second window: it must wait
+        seen: dict[str, set[str]] = {}
+
+        def watch(p: FleetProgress) -> None:
+            for a in p.accounts:
+                seen.setdefault(a.name, set()).add(a.state)
+
+        summary = await _fleet(
+            fleet.specs(),
+            tmp_path,
+            environ=fleet.environ,
+            on_progress=watch,
+            progress_interval=0.05,
+        )
+        assert summary.exit_code == 0
+        slow, *others = summary.accounts
+        assert slow.quota_waits >= 1
+        assert slow.quota_wait_seconds >= 1.0
+        assert "waiting" in seen[slow.name]
+        assert slow.entries == 200
+        for other in others:
+            assert other.quota_waits == 0
+            assert "waiting" not in seen[other.name]
+            assert other.elapsed < slow.elapsed
