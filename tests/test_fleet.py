@@ -480,3 +480,16 @@ async def test_each_account_is_paced_by_its_own_quota(tmp_path: Path) -> None:
             assert other.quota_waits == 0
             assert "waiting" not in seen[other.name]
             assert other.elapsed < slow.elapsed
+
+
+async def test_a_bad_option_value_fails_that_account_only(
+    fleet3: SandboxFleet, tmp_path: Path
+) -> None:
+    specs = fleet3.specs()
+    specs[0] = AccountSpec(
+        name=specs[0].name, token=specs[0].token, options={**specs[0].options, "format": "xml"}
+    )
+    summary = await _fleet(specs, tmp_path, environ=fleet3.environ)
+    assert [a.exit_code for a in summary.accounts] == [2, 0, 0]
+    assert "format must be jsonl, csv or sqlite" in summary.accounts[0].message
+    assert fleet3.servers[0].request_count == 0
