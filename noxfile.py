@@ -24,7 +24,7 @@ COVERAGE_DATA = ROOT / ".coverage-data"
 @nox.session
 @nox.parametrize(
     "extras",
-    [nox.param("test", id="base"), nox.param("fast,cli,test", id="extras")],
+    [nox.param("test", id="base"), nox.param("fast,cli,dask,test", id="extras")],
 )
 def tests(session: nox.Session, extras: str) -> None:
     """The test suite with branch coverage, subprocesses included (live tests need a token)."""

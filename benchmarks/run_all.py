@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE))
 
 from _common import RESULTS, environment, table  # noqa: E402
 
-SCRIPTS = ("decode", "overhead", "pagination", "peers", "sync_overhead", "export")
+SCRIPTS = ("decode", "overhead", "pagination", "peers", "sync_overhead", "export", "fleet")
 PLOT = "export_throughput.png"
 
 

@@ -273,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="seconds added to every response (default %(default)s)",
     )
-    sandbox.add_argument(  # sandbox helper (issue 15)
+    sandbox.add_argument(
         "--plan",
         default="unlimited",
         choices=("free", "starter", "premium", "unlimited"),
@@ -281,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
         "organization, 30 for /me (default %(default)s)",
     )
     _cli_webhooks.add_commands(commands)  # webhooks ..., mirror: see _cli_webhooks.py
+    from ._cli_fleet import add_export_many  # export-many lives in its own module
+
+    add_export_many(commands)
     return parser
 
 
@@ -658,6 +661,12 @@ def _sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export_many(args: argparse.Namespace) -> int:
+    from ._cli_fleet import run_export_many
+
+    return run_export_many(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``toggl-async`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -666,6 +675,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quota": _quota,
         "sandbox": _sandbox,
         **_cli_webhooks.HANDLERS,
+        "export-many": _export_many,
     }
     return handlers[args.command](args)
 

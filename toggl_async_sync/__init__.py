@@ -30,6 +30,7 @@ from toggl_async import (
 )
 
 from .client import TogglClient
+from .fleet import export_accounts
 from .paginator import SyncPaginator
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "TogglError",
     "TogglTimeoutError",
     "UnprocessableError",
+    "export_accounts",
 ]
