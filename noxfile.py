@@ -16,7 +16,7 @@ import nox
 nox.options.sessions = ["tests", "coverage", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
-SOURCES = ["toggl_async", "toggl_async_sync", "tests", "benchmarks", "noxfile.py"]
+SOURCES = ["toggl_async", "toggl_async_sync", "tests", "benchmarks", "scripts", "noxfile.py"]
 ROOT = Path(__file__).resolve().parent
 COVERAGE_DATA = ROOT / ".coverage-data"
 
