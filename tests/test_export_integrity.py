@@ -501,6 +501,22 @@ async def test_since_and_until_accept_yyyy_mm_dd_like_reports(
     assert max(days) <= until
 
 
+async def test_an_until_far_ahead_is_refused_and_a_year_ahead_works(
+    toggl_sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Item 12's sibling in the export's own window arithmetic: ``until=date.max`` was an
+    OverflowError traceback. A far-future day is refused before any request (it would cost a
+    Reports window per year of nothing); a year ahead is a range like any other."""
+    sandbox = await toggl_sandbox_factory(account=tiny(3))
+    with pytest.raises(ExportOptionsError, match="until"):
+        await export_from(sandbox, tmp_path / "far", until=date.max)
+    assert not (tmp_path / "far").exists()
+    ahead = date.today() + timedelta(days=365)
+    summary = await export_from(sandbox, tmp_path / "near", until=ahead)
+    assert summary.until == ahead
+    assert summary.entries == len(sandbox.account.time_entries)
+
+
 # -- 21: the range covered, and an honest progress line on resume ----------------------------------
 
 

@@ -59,6 +59,8 @@ MANIFEST = "manifest.json"
 WINDOW_DAYS = 366
 #: Toggl keeps no time entry from before this day.
 EARLIEST = date(2006, 1, 1)
+LATEST_AHEAD_DAYS = 366
+"""How far past today ``until`` may go (entries can be planned ahead, not for decades)."""
 #: Split windows only while a workspace's quota has at least this many requests left.
 SPLIT_MIN_QUOTA = 500
 #: Refusals that concern one workspace's listing: it is skipped (with a warning), the rest
@@ -105,6 +107,14 @@ class ExportOptions:
             raise ExportOptionsError(f"since ({since}) is after until ({until})")
         if since is not None and since < EARLIEST:
             raise ExportOptionsError(f"since must be {EARLIEST} or later (Toggl's first day)")
+        latest = _now().date() + timedelta(days=LATEST_AHEAD_DAYS)
+        if until is not None and until > latest:
+            # Every day of the range costs requests (a Reports window a year): a far-future
+            # ``until`` would spend thousands of them on days no entry can be in.
+            raise ExportOptionsError(
+                f"until ({until}) is more than {LATEST_AHEAD_DAYS} days ahead; "
+                f"leave it out to export up to today, or give a day up to {latest}"
+            )
         if format is not None and format not in ("jsonl", "csv", "sqlite"):
             raise ExportOptionsError(f"format must be jsonl, csv or sqlite, got {format!r}")
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -508,8 +518,14 @@ class Exporter:
                 )
             start = starts[ws.id]
             while start <= until:
-                end = min(until, start + timedelta(days=WINDOW_DAYS - 1))
+                # Day counts, never a date past ``until``: a range ending near date.max is fine.
+                if (until - start).days < WINDOW_DAYS:
+                    end = until
+                else:
+                    end = start + timedelta(days=WINDOW_DAYS - 1)
                 self._add_window(state, ws.id, start, end)
+                if end == until:
+                    break
                 start = end + timedelta(days=1)
         if running is not None and running.start is not None:
             day = running.start.astimezone(self._zone).date()
@@ -757,8 +773,10 @@ class Exporter:
             if quota is not None and quota.remaining < SPLIT_MIN_QUOTA:
                 continue
             position = date.fromisoformat(unit.position)
-            lo = position + timedelta(days=1)
             hi = unit.last_day()
+            if position >= hi:
+                continue
+            lo = position + timedelta(days=1)
             days = (hi - lo).days + 1
             if days < 2:
                 continue

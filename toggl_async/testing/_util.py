@@ -148,6 +148,5 @@ def go_time_error(text: object) -> str:
 def day_bounds(first: date, last: date, zone: tzinfo) -> tuple[int, int]:
     """Epoch range [local midnight of ``first``, local midnight after ``last``)."""
     lo = datetime(first.year, first.month, first.day, tzinfo=zone)
-    end = last + timedelta(days=1)
-    hi = datetime(end.year, end.month, end.day, tzinfo=zone)
-    return int(lo.timestamp()), int(hi.timestamp())
+    hi = datetime(last.year, last.month, last.day, tzinfo=zone)
+    return int(lo.timestamp()), int(hi.timestamp()) + 86400  # never a date past date.max
