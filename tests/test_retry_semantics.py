@@ -9,11 +9,12 @@ asserted, and no test actually waits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -36,6 +37,8 @@ from toggl_async import (
     TogglAPIError,
     TogglClient,
     TogglConnectionError,
+    TogglError,
+    TogglTimeoutError,
 )
 from toggl_async.limits import Quota, RateLimiter
 from toggl_async.transport import Response, error_from_response
@@ -579,3 +582,66 @@ async def test_a_body_that_is_not_json_is_a_decode_error_with_its_details() -> N
     assert (error.method, error.url, error.body) == ("GET", f"{TRACK}/me", body)
     assert str(error).startswith(f"GET {TRACK}/me returned a body that is not valid JSON (")
     assert str(error).endswith(f"first bytes: {body[:80]!r}")
+
+
+@pytest.mark.parametrize(
+    ("headers", "remaining", "resets_in"),
+    [
+        ({"X-Toggl-Quota-Remaining": "0"}, 0, 0.0),  # one header is enough to say "quota"
+        ({"X-Toggl-Quota-Resets-In": "90"}, 0, 90.0),
+        ({"X-Toggl-Quota-Remaining": "0.0", "X-Toggl-Quota-Resets-In": "1.5"}, 0, 1.5),
+    ],
+)
+async def test_a_402_with_either_quota_header_is_a_spent_quota(
+    headers: dict[str, str], remaining: int, resets_in: float
+) -> None:
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=402, headers=headers, body='"quota"')
+            with pytest.raises(QuotaExceededError) as info:
+                await toggl.me.get()
+    assert (info.value.remaining, info.value.resets_in) == (remaining, resets_in)
+    quota = toggl.quotas["user"]
+    assert (quota.bucket, quota.remaining, quota.resets_in) == ("user", remaining, resets_in)
+
+
+async def test_a_redirect_is_never_followed() -> None:
+    elsewhere = "https://elsewhere.example/api/v9/me"
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=302, headers={"Location": elsewhere}, body="")
+            m.get(elsewhere, payload={"id": 666})
+            with contextlib.suppress(TogglError):  # what a 3xx raises is issue 10's item 8
+                me = await toggl.me.get()
+                assert me.id != 666
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 1
+            assert sent(m, "GET", elsewhere) == []
+
+
+async def test_a_refused_connection_is_typed_and_names_the_url() -> None:
+    refused = aiohttp.ClientConnectorError(
+        connection_key=SimpleNamespace(host="api.track.toggl.com", port=443, ssl=True),  # type: ignore[arg-type]
+        os_error=ConnectionRefusedError(111, "Connection refused"),
+    )
+    async with client(RetryPolicy.never()) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", exception=refused)
+            with pytest.raises(TogglConnectionError) as info:
+                await toggl.me.get()
+    error = info.value
+    assert (error.method, error.url) == ("GET", f"{TRACK}/me")
+    assert str(error).startswith(f"GET {TRACK}/me failed before a complete response arrived (")
+    assert "Connection refused" in str(error)
+
+
+async def test_a_timeout_is_typed_and_says_what_to_change() -> None:
+    async with client(RetryPolicy.never(), timeout=2.5) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", exception=TimeoutError())
+            with pytest.raises(TogglTimeoutError) as info:
+                await toggl.me.get()
+    error = info.value
+    assert (error.method, error.url) == ("GET", f"{TRACK}/me")
+    assert str(error) == (
+        f"GET {TRACK}/me did not complete within 2.5 s; raise timeout= or try again later"
+    )
