@@ -228,7 +228,12 @@ async def test_a_concurrent_second_export_is_refused_with_exit_5(
     env = cli_env(sandbox)
     first = await start("export", str(tmp_path), "-q", env=env)
     await until((tmp_path / ".toggl-export" / "checkpoint.json").exists, "the first checkpoint")
-    code, _, err = await run("export", str(tmp_path), "-q", env=env)
+    sandbox.pause()  # the first export is held mid-way, however fast it and the machine are
+    try:
+        code, _, err = await run("export", str(tmp_path), "-q", env=env)
+        assert first.returncode is None, "the first export ended while it should be held"
+    finally:
+        sandbox.resume()
     assert code == 5
     assert "another export" in err
     await asyncio.wait_for(first.wait(), 120)

@@ -145,6 +145,8 @@ class Sandbox:
         self._jitter_rng = random.Random(self.account.seed)
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+        self._paused = False
+        self._resumed = asyncio.Event()
         self._bad_ids = BadIds(())
 
     # -- lifetime -----------------------------------------------------------------------------
@@ -165,6 +167,19 @@ class Sandbox:
         await web.SockSite(runner, sock).start()
         self._runner = runner
         return self
+
+    def pause(self) -> None:
+        """Hold every request that arrives from now on until :meth:`resume` (or ``stop``).
+
+        For tests that need a client to be mid-work at a known moment, however fast it is.
+        """
+        self._paused = True
+        self._resumed = asyncio.Event()
+
+    def resume(self) -> None:
+        """Let held and later requests through."""
+        self._paused = False
+        self._resumed.set()
 
     async def stop(self) -> None:
         """Stop serving; stalled ``timeout`` faults and latency sleeps end at once."""
@@ -298,6 +313,12 @@ class Sandbox:
         return response, response.status
 
     async def _delay(self) -> None:
+        if self._paused:
+            stopping = asyncio.ensure_future(self._stopping.wait())
+            resumed = asyncio.ensure_future(self._resumed.wait())
+            await asyncio.wait((stopping, resumed), return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            resumed.cancel()
         pause = self.latency
         if self.jitter > 0:
             pause += self.jitter * self._jitter_rng.random()
