@@ -104,3 +104,13 @@ def entry_body(id: int, workspace_id: int = 1, user_id: int = 1, **more: Any) ->
         "at": "2024-01-01T10:00:00Z",
         **more,
     }
+
+
+def verbatim_int(number: int) -> Any:
+    """An integer the sandbox sends exactly as written, whichever JSON backend it runs with
+    (orjson stops at 64 bits unless given the text; stdlib json writes any integer)."""
+    try:
+        import orjson
+    except ImportError:
+        return number
+    return orjson.Fragment(str(number).encode())

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import verbatim_int
 from tests.test_export import assert_matches, data_bytes, read_export, tiny, until
 from toggl_async.cli import EXIT_CODES
 from toggl_async.testing import Faults, Sandbox
@@ -371,10 +372,8 @@ async def test_a_partial_export_exits_7_and_its_manifest_says_what_is_missing(
 async def test_an_id_beyond_64_bits_exits_8_without_a_traceback(
     toggl_sandbox_factory: Callable[..., Any], tmp_path: Path, fmt: str
 ) -> None:
-    import orjson
-
     sandbox = await toggl_sandbox_factory(account=tiny())
-    sandbox.account.clients[0]["id"] = orjson.Fragment(str(2**70).encode())
+    sandbox.account.clients[0]["id"] = verbatim_int(2**70)
     sandbox.account.touch()
     code, _, err = await run("export", str(tmp_path), "--format", fmt, env=cli_env(sandbox))
     assert code == 8

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import verbatim_int
 from tests.test_export import (
     DATA_FILES,
     assert_matches,
@@ -292,19 +293,21 @@ def test_a_torn_id_log_write_is_overwritten_not_appended_after(
 async def test_an_id_beyond_64_bits_is_a_typed_error_in_every_format(
     toggl_sandbox_factory: Callable[..., Any], tmp_path: Path, fmt: str
 ) -> None:
-    import orjson
-
     sandbox = await toggl_sandbox_factory(account=tiny(3))
     client = sandbox.account.clients[0]
-    client["id"] = orjson.Fragment(str(2**70).encode())  # the sandbox sends it verbatim
+    client["id"] = verbatim_int(2**70)  # the sandbox sends it verbatim
     sandbox.account.touch()
     with pytest.raises(ExportDataError, match=r"clients with id \S+ in workspace \d+, which does"):
         await export_from(sandbox, tmp_path, format=fmt)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
-def test_any_value_beyond_64_bits_is_a_typed_error(tmp_path: Path, fmt: str) -> None:
-    """A number no format can hold (orjson and SQLite refuse it) is an ExportDataError."""
+def test_a_value_beyond_64_bits_is_kept_as_text_and_refused_by_sqlite(
+    tmp_path: Path, fmt: str
+) -> None:
+    """JSON text holds any integer, whichever JSON backend is installed (orjson stops at 64
+    bits: the stdlib encoder takes over), so jsonl and csv keep such a value as sent; a SQLite
+    column cannot, and that is an ExportDataError, never an OverflowError traceback."""
     from toggl_async.export.sinks import make_sink
     from toggl_async.export.state import Unit
     from toggl_async.export.tables import table
@@ -317,13 +320,18 @@ def test_any_value_beyond_64_bits_is_a_typed_error(tmp_path: Path, fmt: str) -> 
     sink.open(unit, tags)
     values: list[Any] = [1, *([None] * (len(tags.columns) - 1))]
     try:
-        with pytest.raises(ExportDataError, match="64"):
-            sink.write(unit, tags, [(values, {"huge": 2**70})])
+        sink.write(unit, tags, [(values, {"huge": 2**70})])  # in "extra": JSON text
+        if fmt == "sqlite":
+            with pytest.raises(ExportDataError, match="64 bits"):
+                sink.write(unit, tags, [([2**70, *values[1:]], {})])
+        else:
             sink.write(unit, tags, [([2**70, *values[1:]], {})])
     finally:
         sink.close()
-    if fmt == "csv":  # CSV itself holds any integer; the JSON of "extra" cannot
-        return
+    if fmt != "sqlite":
+        written = (work / "parts" / "tags.1").read_bytes() if (work / "parts").exists() else b""
+        written = written or b"".join(f.read_bytes() for f in work.rglob("tags.1*"))
+        assert written.count(str(2**70).encode()) == 2
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])

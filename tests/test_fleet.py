@@ -423,6 +423,8 @@ async def test_the_blocking_shim_runs_a_fleet(fleet3: SandboxFleet, tmp_path: Pa
 def test_the_live_display_has_a_line_per_account() -> None:
     import io
 
+    pytest.importorskip("rich")  # the [cli] extra: runs in `nox -s "tests(extras)"`
+
     from toggl_async.fleet import AccountStatus
     from toggl_async.fleet.display import make_fleet_display
 

@@ -24,7 +24,12 @@ if orjson is not None:
             raise ValueError(str(exc)) from None
 
     def dumps(value: Any) -> bytes:
-        return orjson.dumps(value)
+        try:
+            return orjson.dumps(value)
+        except TypeError:
+            # orjson stops at 64-bit integers; stdlib json writes any integer (and raises the
+            # same TypeError for what JSON cannot hold). Output never depends on the backend.
+            return _encoder.encode(value).encode()
 
 else:
     BACKEND = "json"

@@ -49,7 +49,8 @@ def writing(where: Path) -> Iterator[None]:
 
     A full disk is ENOSPC from a part file but ``sqlite3.OperationalError`` from SQLite;
     both become the same clear message (and the CLI's exit 6), progress kept for a resume.
-    A number beyond 64 bits (orjson and SQLite refuse it) is an :class:`ExportDataError`.
+    A number beyond 64 bits in a column SQLite must store is an :class:`ExportDataError`
+    (JSON text, in every format, holds any integer).
     """
     try:
         yield
@@ -68,7 +69,8 @@ def writing(where: Path) -> Iterator[None]:
         ) from None
     except OverflowError as exc:
         raise ExportDataError(
-            f"Toggl sent a number beyond 64 bits ({exc}); no export format can store it"
+            f"Toggl sent a number beyond 64 bits ({exc}); SQLite cannot store it (the jsonl "
+            "and csv formats can)"
         ) from None
 
 
