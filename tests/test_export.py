@@ -165,16 +165,28 @@ def expected(account: Account, workspaces: list[int] | None = None) -> dict[str,
         "tasks": [t for t in account.tasks if t["workspace_id"] in ws_ids and _live(t)],
         "time_entries": [],
     }
+    names = {kind: {o["id"]: o["name"] for o in out[kind]} for kind in KINDS[:-1]}
+    clients = {p["id"]: p["client_id"] for p in out["projects"]}
     for entry in account.time_entries:
         if entry["workspace_id"] not in ws_ids:
             continue
         running = entry["stop"] is None
+        user = users[entry["user_id"]]["fullname"]
+        project, task = entry["project_id"], entry["task_id"]
+        client = clients.get(project)
         out["time_entries"].append(
             {
                 "id": entry["id"],
                 "workspace_id": entry["workspace_id"],
+                "workspace_name": names["workspaces"][entry["workspace_id"]],
+                "project_name": None if project is None else names["projects"][project],
+                "client_id": client,
+                "client_name": None if client is None else names["clients"][client],
+                "task_name": None if task is None else names["tasks"][task],
+                "tag_names": [names["tags"][t] for t in entry["tag_ids"] or []],
                 "user_id": entry["user_id"],
-                "username": None if running else users[entry["user_id"]]["fullname"],
+                "username": user,
+                "user_name": user,
                 "project_id": entry["project_id"],
                 "task_id": entry["task_id"],
                 "description": entry["description"],

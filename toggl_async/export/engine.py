@@ -42,11 +42,13 @@ from ._fs import DirectoryLock, atomic_write, fsync_dir, make_dir
 from .errors import ExportDataError, ExportDirectoryError, ExportOptionsError, ExportStateError
 from .identity import check_account, check_options, missing
 from .ids import INT64_MAX, SeenIds
+from .names import NAMED_KINDS, Names
+from .running import running_row
 from .sinks import Sink, make_sink, writing
 from .sources import REPORTS_PAGE_SIZE, Sources
 from .state import ExportState, Unit
 from .summary import ExportProgress, ExportSummary, WorkspaceProgress
-from .tables import KINDS, Row, Table, record_dict, table
+from .tables import KINDS, Row, Table, table
 
 if TYPE_CHECKING:
     from ..client import TogglClient
@@ -178,6 +180,7 @@ class Exporter:
         self.state: ExportState | None = None
         self.sink: Sink | None = None
         self.seen: SeenIds | None = None
+        self.names: Names | None = None
         self._phase = "planning"
         self._queue: deque[Unit] = deque()
         self._active: set[Unit] = set()
@@ -254,6 +257,7 @@ class Exporter:
                 self.seen = SeenIds(self.work_dir, KINDS, previous.seen)
                 self._drop_stray_parts()
         state = self.state
+        self._load_names(state)
         self.sources.page_size = int(state.options.get("page_size") or REPORTS_PAGE_SIZE)
         self._zone = _zone(state.timezone)
         self._requests_before = state.requests
@@ -289,6 +293,26 @@ class Exporter:
             self.sink.close()
             if self.seen is not None:
                 self.seen.close()
+
+    # -- joined names ------------------------------------------------------------------------
+
+    def _load_names(self, state: ExportState) -> None:
+        names = Names(self.work_dir / "names.json", state.unresolved)
+        with writing(self.out_dir):
+            names.load()
+        names.workspaces = {ws["id"]: ws["name"] for ws in state.workspaces}
+        self.names = names
+        for ws in state.workspaces:
+            self._names_ready(ws["id"])
+
+    def _names_ready(self, ws_id: int) -> None:
+        """Let the workspace's time entries go once its named objects are all written."""
+        assert self.state is not None
+        assert self.names is not None
+        units = self.state.units
+        keys = (f"{kind}/{ws_id}" for kind in NAMED_KINDS)
+        if all(units[k].done for k in keys if k in units):
+            self.names.event(ws_id).set()
 
     # -- directory handling ------------------------------------------------------------------
 
@@ -436,7 +460,7 @@ class Exporter:
             source=self._source(),
             account_workspaces=sorted(ws.id for ws in everything),
         )
-        self._add_units(state, chosen, starts, until, running)
+        self._add_units(state, chosen, starts, until, running, me.fullname)
         return state, chosen
 
     def _base_url(self, which: str) -> str:
@@ -498,6 +522,7 @@ class Exporter:
         starts: dict[int, date],
         until: date,
         running: TimeEntry | None,
+        user_name: str | None,
     ) -> None:
         state.units["workspaces"] = Unit(key="workspaces", kind="workspaces", part="workspaces")
         for ws in chosen:
@@ -524,7 +549,7 @@ class Exporter:
                     part=f"time_entries.{ws_id}.running",
                 )
                 state.running = {
-                    "row": record_dict(running),
+                    "row": running_row(running, user_name),
                     "id": running.id,
                     "workspace_id": ws_id,
                     "seen": False,
@@ -617,6 +642,7 @@ class Exporter:
             if unit.kind == "clients":
                 clients = await self.sources.clients(unit.workspace_id)
                 self._write(unit, tbl, [tbl.row(c) for c in self._fresh(unit, clients)])
+                self._remember(unit, clients)
             elif unit.is_window:
                 await self._run_window(unit, tbl)
             else:
@@ -624,6 +650,7 @@ class Exporter:
                 async with listing:
                     async for page in listing.pages():
                         self._write(unit, tbl, [tbl.row(r) for r in self._fresh(unit, page)])
+                        self._remember(unit, page)
                         unit.cursor = listing.cursor
         except _SKIPPABLE as exc:
             if not _skippable(exc):
@@ -636,11 +663,21 @@ class Exporter:
         unit.done = True
         self.sink.finish(unit)
         self._dirty = True
+        if unit.kind in NAMED_KINDS:
+            self._names_ready(unit.workspace_id)
+
+    def _remember(self, unit: Unit, records: Sequence[Any]) -> None:
+        assert self.names is not None
+        self.names.add(unit.kind, records)
 
     async def _run_window(self, unit: Unit, tbl: Table) -> None:
         assert unit.workspace_id is not None
         assert unit.end is not None
         ws_id = unit.workspace_id
+        assert self.names is not None
+        names = self.names
+        await names.ready(ws_id)
+        at = tbl.index
         listing = self.sources.time_entries(
             ws_id, unit.first_day(), date.fromisoformat(unit.end), unit.cursor
         )
@@ -665,6 +702,7 @@ class Exporter:
                     row = tbl.row(entry)
                     if row[0][1] is None:  # the workspace_id column: Reports rows lack it
                         row[0][1] = ws_id
+                    names.join(row[0], at)
                     rows.append(row)
                 if running is not None and any(e.id == running_id for e in entries):
                     running["seen"] = True
@@ -735,7 +773,10 @@ class Exporter:
         assert self.seen is not None
         fresh = self._fresh(unit, [SimpleNamespace(id=running["id"])])
         if not running["seen"] and fresh:
-            self._write(unit, tbl, [tbl.split(running["row"])])
+            row = tbl.split(running["row"])
+            assert self.names is not None
+            self.names.join(row[0], tbl.index)
+            self._write(unit, tbl, [row])
             start = running["row"].get("start")
             if isinstance(start, str):
                 self._cover([datetime.fromisoformat(start).astimezone(self._zone)])
@@ -788,6 +829,9 @@ class Exporter:
             self.sink.sync()
             if self.seen is not None:
                 self.state.seen = self.seen.sync()
+            if self.names is not None:
+                self.names.save()
+                self.state.unresolved = dict(self.names.unresolved)
             self.state.requests = self._requests_before + (
                 self.client.requests_sent - self._requests_at_start
             )
@@ -988,6 +1032,21 @@ class Exporter:
             ],
             "counts": counts,
             "files": state.files,
+            "conventions": {
+                "instants": "ISO 8601 in UTC with Z (e.g. 2024-04-08T21:19:52Z) in every format",
+                "running_entry": "same columns as the others; seconds and stop null",
+                "joined_names": (
+                    "workspace_name, project_name, client_id, client_name, task_name, "
+                    "tag_names and user_name on each time entry come from the workspaces, "
+                    "projects, clients, tags and tasks this export wrote (user_name from "
+                    "Reports' username); an id with no such object gets null"
+                ),
+                "unresolved_names": dict(sorted(state.unresolved.items())),
+                "tasks.tracked_seconds": (
+                    "milliseconds, as Toggl sends it (its name is Toggl's); "
+                    "tracked_time_seconds holds the same figure in seconds"
+                ),
+            },
             "requests": {
                 "total": state.requests,
                 "per_1000_entries": round(state.requests * 1000 / entries, 2) if entries else None,
