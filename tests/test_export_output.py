@@ -128,3 +128,113 @@ def test_joined_columns_are_the_last_time_entry_columns() -> None:
     from toggl_async.export.tables import table
 
     assert table("time_entries").columns[-len(JOINED) :] == JOINED
+
+
+# -- Parquet -------------------------------------------------------------------------------------
+
+
+async def test_parquet_has_the_declared_schema(toggl_sandbox: Sandbox, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    await export_from(toggl_sandbox, tmp_path, format="parquet")
+    entries = pq.read_schema(tmp_path / "time_entries.parquet")
+    utc = pa.timestamp("us", tz="UTC")
+    want = {
+        "id": pa.int64(),
+        "workspace_id": pa.int64(),
+        "billable": pa.bool_(),
+        "tag_ids": pa.list_(pa.int64()),
+        "tag_names": pa.list_(pa.string()),
+        "billable_amount_in_cents": pa.int64(),
+        "seconds": pa.int64(),
+        "start": utc,
+        "stop": utc,
+        "at": utc,
+        "project_name": pa.string(),
+        "client_id": pa.int64(),
+        "extra": pa.string(),
+    }
+    assert {name: entries.field(name).type for name in want} == want
+    assert not entries.field("id").nullable
+    projects = pq.read_schema(tmp_path / "projects.parquet")
+    assert projects.field("start_date").type == pa.date32()
+    assert projects.field("rate").type == pa.float64()
+    tasks = pq.read_schema(tmp_path / "tasks.parquet")
+    assert tasks.field("tracked_seconds").type == pa.int64()
+    assert tasks.field("tracked_time_seconds").type == pa.float64()
+    meta = pq.ParquetFile(tmp_path / "time_entries.parquet").metadata
+    assert meta.num_rows == len(toggl_sandbox.account.time_entries)
+
+
+async def test_duckdb_polars_and_pandas_read_the_parquet_export(
+    toggl_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    pl = pytest.importorskip("polars")
+    pd = pytest.importorskip("pandas")
+    await export_from(toggl_sandbox, tmp_path, format="jsonl")
+    jsonl = read_export(tmp_path, "jsonl")["time_entries"]
+    out = tmp_path / "pq"
+    await export_from(toggl_sandbox, out, format="parquet")
+    path = str(out / "time_entries.parquet")
+    seconds = sum(e["seconds"] or 0 for e in jsonl)
+    hours = duckdb.sql(
+        f"SELECT project_name, date_trunc('month', start) AS month, sum(seconds) / 3600 AS hours "
+        f"FROM '{path}' GROUP BY ALL"
+    ).fetchall()
+    assert round(sum(h or 0 for _, _, h in hours) * 3600) == seconds
+    frame = pl.read_parquet(path)
+    assert frame.height == len(jsonl)
+    assert frame.schema["start"] == pl.Datetime("us", "UTC")
+    assert frame["seconds"].sum() == seconds
+    pandas = pd.read_parquet(path)
+    assert len(pandas) == len(jsonl)
+    assert str(pandas["start"].dtype) == "datetime64[us, UTC]"
+    by_id = {e["id"]: e for e in jsonl}
+    for row in pandas.head(50).itertuples():
+        assert row.start.isoformat().replace("+00:00", "Z") == by_id[row.id]["start"]
+        assert list(row.tag_names) == by_id[row.id]["tag_names"]
+
+
+# -- SQLite --------------------------------------------------------------------------------------
+
+
+async def test_sqlite_declares_types_indexes_start_and_joins_names_in_views(
+    toggl_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    await export_from(toggl_sandbox, tmp_path, format="sqlite")
+    db = sqlite3.connect(tmp_path / "toggl.sqlite")
+    try:
+        types = {r[1]: r[2] for r in db.execute("PRAGMA table_info(time_entries)")}
+        assert types["id"] == types["seconds"] == types["billable"] == "INTEGER"
+        assert types["start"] == types["description"] == types["tag_ids"] == "TEXT"
+        assert types["client_id"] == "INTEGER" and types["project_name"] == "TEXT"
+        projects = {r[1]: r[2] for r in db.execute("PRAGMA table_info(projects)")}
+        assert projects["rate"] == "REAL" and projects["active"] == "INTEGER"
+        assert db.execute("SELECT typeof(billable) FROM time_entries LIMIT 1").fetchone() == (
+            "integer",
+        )
+        plan = db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM time_entries WHERE start >= '2025-01-01'"
+        ).fetchall()
+        assert any("time_entries_start" in str(step) for step in plan), plan
+        # Text order is time order: the newest start is the latest instant.
+        starts = [r[0] for r in db.execute("SELECT start FROM time_entries ORDER BY start")]
+        assert all(s.endswith("Z") for s in starts)
+        assert starts == sorted(starts, key=lambda s: s.replace("Z", "+00:00"))
+        bad = db.execute(
+            "SELECT count(*) FROM task_names v JOIN tasks t ON t.id = v.id "
+            "JOIN projects p ON p.id = t.project_id WHERE v.project_name IS NOT p.name"
+        ).fetchone()
+        assert bad == (0,)
+        tagged = db.execute("SELECT count(*), count(tag_name) FROM time_entry_tags").fetchone()
+        total = sum(len(json.loads(r[0])) for r in db.execute("SELECT tag_ids FROM time_entries"))
+        assert tagged == (total, total) and total > 100
+        clients = db.execute(
+            "SELECT count(*) FROM project_names WHERE client_id IS NOT NULL AND client_name IS NULL"
+        ).fetchone()
+        assert clients == (0,)
+    finally:
+        db.close()

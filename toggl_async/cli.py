@@ -190,8 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "--format",
-        choices=("jsonl", "csv", "sqlite"),
-        help="jsonl (default), csv (one file per object) or sqlite (one database)",
+        choices=("jsonl", "csv", "sqlite", "parquet"),
+        help="jsonl (default), csv (one file per object), sqlite (one database) or parquet "
+        '(one file per object; pip install "toggl-async[parquet]")',
     )
     export.add_argument(
         "--concurrency",

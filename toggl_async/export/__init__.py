@@ -45,7 +45,7 @@ __all__ = [
     "export_account",
 ]
 
-Format = Literal["jsonl", "csv", "sqlite"]
+Format = Literal["jsonl", "csv", "sqlite", "parquet"]
 
 
 async def export_account(
@@ -71,7 +71,8 @@ async def export_account(
     (a ``date`` or ``"YYYY-MM-DD"``, as everywhere in the client; default: the whole history
     up to today); the other objects are always exported whole.
     ``workspaces`` picks workspace ids (default: all of the user's). ``format`` is
-    ``"jsonl"`` (default), ``"csv"`` or ``"sqlite"``. ``concurrency`` bounds the listings
+    ``"jsonl"`` (default), ``"csv"``, ``"sqlite"`` or ``"parquet"`` (needs pyarrow).
+    ``concurrency`` bounds the listings
     read at once (give the client at least as much ``max_concurrency``).
 
     Re-running into the same directory continues an unfinished export (options not given

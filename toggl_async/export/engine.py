@@ -44,7 +44,7 @@ from .identity import check_account, check_options, missing
 from .ids import INT64_MAX, SeenIds
 from .names import NAMED_KINDS, Names
 from .running import running_row
-from .sinks import Sink, make_sink, writing
+from .sinks import FORMATS, Sink, make_sink, writing
 from .sources import REPORTS_PAGE_SIZE, Sources
 from .state import ExportState, Unit
 from .summary import ExportProgress, ExportSummary, WorkspaceProgress
@@ -107,8 +107,8 @@ class ExportOptions:
             raise ExportOptionsError(f"since ({since}) is after until ({until})")
         if since is not None and since < EARLIEST:
             raise ExportOptionsError(f"since must be {EARLIEST} or later (Toggl's first day)")
-        if format is not None and format not in ("jsonl", "csv", "sqlite"):
-            raise ExportOptionsError(f"format must be jsonl, csv or sqlite, got {format!r}")
+        if format is not None and format not in FORMATS:
+            raise ExportOptionsError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ExportOptionsError(f"concurrency must be an int >= 1, got {concurrency!r}")
         if page_size is not None and (
@@ -334,7 +334,7 @@ class Exporter:
     def _ours(self) -> set[str]:
         names = {MANIFEST, WORK_DIR, "toggl.sqlite"}
         for kind in KINDS:
-            names.update({f"{kind}.jsonl", f"{kind}.csv"})
+            names.update(f"{kind}.{fmt}" for fmt in FORMATS if fmt != "sqlite")
         return names
 
     def _refuse_foreign_files(self, previous: ExportState | None) -> None:

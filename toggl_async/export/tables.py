@@ -44,6 +44,7 @@ __all__ = [
     "SECRET_KEYS",
     "Row",
     "Table",
+    "column_kinds",
     "table",
     "utc_text",
 ]
@@ -226,6 +227,56 @@ def table(kind: str) -> Table:
     if kind not in records:
         raise ValueError(f"unknown export object {kind!r}; expected one of {', '.join(KINDS)}")
     return _build(kind, records[kind], ("id",))
+
+
+#: Kinds of the columns that are not record fields (joined names, converted units).
+_COMPUTED_KINDS = {
+    "workspace_name": "text",
+    "project_name": "text",
+    "client_id": "int",
+    "client_name": "text",
+    "task_name": "text",
+    "tag_names": "list_text",
+    "user_name": "text",
+    "tracked_time_seconds": "float",
+}
+
+
+def _kind(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _kind(args[0]) if len(args) == 1 else "json"
+    if origin is list:
+        (item,) = typing.get_args(annotation) or (Any,)
+        inner = _kind(item)
+        return f"list_{inner}" if inner in ("int", "text", "float", "bool") else "json"
+    simple = {
+        bool: "bool",
+        int: "int",
+        float: "float",
+        str: "text",
+        datetime: "instant",
+        date: "date",
+    }
+    return simple.get(annotation, "json")
+
+
+@functools.cache
+def column_kinds(tbl: Table) -> dict[str, str]:
+    """Each column's kind, from the record's annotations: the one source every typed
+    format (SQLite, Parquet) maps to its own types. Kinds: ``int``, ``float``, ``bool``,
+    ``text``, ``instant`` (UTC text with ``Z``), ``date``, ``list_int``, ``list_text``,
+    ``json`` (anything nested or loosely typed, kept as JSON)."""
+    attrs.resolve_types(tbl.record)
+    fields = {RENAMES.get(f.name, f.name): f.type for f in attrs.fields(tbl.record)}
+    kinds = {}
+    for name in tbl.columns:
+        if name in _COMPUTED_KINDS and (name in JOINED or name not in fields):
+            kinds[name] = _COMPUTED_KINDS[name]
+        else:
+            kinds[name] = _kind(fields.get(name, str))
+    return kinds
 
 
 def record_dict(record: Record) -> dict[str, Any]:
