@@ -39,8 +39,8 @@ from .export import (
     ExportStateError,
     export_account,
 )
+from .export.directory import WORK_DIR
 from .export.display import Display, clock, make_display, summary_text
-from .export.engine import WORK_DIR
 from .export.sources import REPORTS_PAGE_SIZE
 from .export.state import ExportState
 from .retry import RetryPolicy
