@@ -99,6 +99,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -229,6 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite",
         action="store_true",
         help="replace a finished (or unfinished) export in OUT_DIR with a new one",
+    )
+    export.add_argument(
+        "--update",
+        action="store_true",
+        help="bring the finished export in OUT_DIR up to date: objects read again, time "
+        "entries of the last --recheck-days read again, older ones kept",
+    )
+    export.add_argument(
+        "--recheck-days",
+        type=_non_negative_int,
+        default=90,
+        metavar="N",
+        help="with --update: read entries again from N days ago on (default %(default)s)",
     )
     _add_sandbox(export, "export a generated demo account from a built-in local server")
     loudness = export.add_mutually_exclusive_group()
@@ -510,6 +533,8 @@ async def _export_with(
                 overwrite=args.overwrite,
                 on_progress=display.update if display is not None else None,
                 source=source,
+                update=args.update,
+                recheck_days=args.recheck_days,
             )
     except (ExportOptionsError, TypeError) as exc:
         return _error(str(exc), EXIT_USAGE)

@@ -64,6 +64,8 @@ async def export_account(
     checkpoint_interval: float = 0.5,
     progress_interval: float = 0.25,
     source: Mapping[str, Any] | None = None,
+    update: bool = False,
+    recheck_days: int = 90,
 ) -> ExportSummary:
     """Export the account behind ``client`` into ``out_dir``; return what was written.
 
@@ -90,6 +92,10 @@ async def export_account(
     ``RetryPolicy(wait_for_quota=True)`` says so (``RetryPolicy.for_export()``), else it raises
     :class:`~toggl_async.QuotaExceededError` after saving its progress.
 
+    ``update=True`` brings a finished export up to date (see the README's "Keeping an
+    export current"): the objects are read again, time entries from ``recheck_days`` days
+    ago on are read again, older ones are carried over from the export's own files.
+
     ``on_progress`` receives an :class:`ExportProgress` snapshot every
     ``progress_interval`` seconds. Raises :class:`ExportOptionsError` for impossible
     arguments, :class:`ExportDirectoryError` when ``out_dir`` cannot be written,
@@ -110,5 +116,7 @@ async def export_account(
         checkpoint_interval=checkpoint_interval,
         progress_interval=progress_interval,
         source=source,
+        update=update,
+        recheck_days=recheck_days,
     )
     return await Exporter(client, Path(out_dir), options, on_progress).run()

@@ -25,6 +25,7 @@ __all__ = [
     "refuse_foreign_files",
     "remove_empty",
     "reset",
+    "reset_work",
 ]
 
 WORK_DIR = ".toggl-export"
@@ -85,6 +86,18 @@ def reset(out_dir: Path, work_dir: Path) -> None:
         else:
             child.unlink()
     fsync_dir(out_dir)
+
+
+def reset_work(work_dir: Path) -> None:
+    """Empty the work directory but for the lock and the finished export's checkpoint
+    (``--update``: until the update saves its own, a crash leaves the export as it was)."""
+    for child in work_dir.iterdir():
+        if child.name in ("lock", "checkpoint.json"):
+            continue
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def drop_stray_parts(work_dir: Path, state: ExportState) -> None:

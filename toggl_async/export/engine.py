@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..records import Workspace
 from ._fs import DirectoryLock
+from .carry import read_rows
 from .directory import (
     WORK_DIR,
     drop_stray_parts,
@@ -47,6 +48,7 @@ from .directory import (
     refuse_foreign_files,
     remove_empty,
     reset,
+    reset_work,
 )
 from .errors import (
     SKIPPABLE,
@@ -145,18 +147,26 @@ class Exporter:
         previous = ExportState.load(self.checkpoint_path)
         if previous is not None and previous.phase == "done" and not self.options.overwrite:
             self._check_same(previous, finished=True)
-            return self._summary(previous, started_at, already_complete=True)
+            if not self.options.update:
+                return self._summary(previous, started_at, already_complete=True)
+        updating = previous is not None and previous.phase == "done" and self.options.update
         if previous is None and self.options.resume:
             raise ExportStateError(
                 f"there is no unfinished export to resume in {self.out_dir}; "
                 "run without --resume to start one"
             )
-        fresh = previous is None or self.options.overwrite
+        fresh = previous is None or self.options.overwrite or updating
         if fresh:
-            self._refuse_foreign_files(previous)
-            state, workspaces = await self._plan(started_at)
-            with writing(self.out_dir):
-                self._reset_directory()
+            if updating:
+                # The finished files stay as they are until the update's are assembled.
+                state, workspaces = await self._plan(started_at, previous)
+                with writing(self.out_dir):
+                    reset_work(self.work_dir)
+            else:
+                self._refuse_foreign_files(previous)
+                state, workspaces = await self._plan(started_at)
+                with writing(self.out_dir):
+                    self._reset_directory()
             self.state = state
             self.sink = make_sink(state.format, self.out_dir, self.work_dir)
             with writing(self.out_dir):
@@ -185,6 +195,7 @@ class Exporter:
                 self._phase = "fetching"
                 await self._fetch()
                 self._write_running()
+                self._carry()
                 state.phase = "assembling"
                 self._commit()
             if state.phase == "assembling":
@@ -195,6 +206,8 @@ class Exporter:
                 self._commit()
             if state.phase == "assembled":
                 state.finished_at = _now().isoformat()
+                if state.recheck_from is not None:
+                    state.updates.append(self._update_record(state))
                 write_manifest(self.out_dir, state)
                 state.phase = "done"
                 self._commit()
@@ -271,9 +284,11 @@ class Exporter:
 
     # -- planning ----------------------------------------------------------------------------
 
-    async def _plan(self, started_at: datetime) -> tuple[ExportState, list[Workspace]]:
+    async def _plan(
+        self, started_at: datetime, previous: ExportState | None = None
+    ) -> tuple[ExportState, list[Workspace]]:
         planner = Planner(self.client, self.sources, self.options, self._source())
-        state, chosen = await planner.plan(started_at)
+        state, chosen = await planner.plan(started_at, previous)
         self._zone = planner.zone
         return state, chosen
 
@@ -297,7 +312,9 @@ class Exporter:
     async def _fetch(self) -> None:
         assert self.state is not None
         pending = [
-            u for u in self.state.units.values() if not u.done and not u.key.endswith("/running")
+            u
+            for u in self.state.units.values()
+            if not u.done and not u.key.endswith(("/running", "/carry"))
         ]
         order = {ws["id"]: i for i, ws in enumerate(self.state.workspaces)}
         pending.sort(key=lambda u: (u.is_window, u.start or "", order.get(u.workspace_id or 0, 0)))
@@ -494,6 +511,63 @@ class Exporter:
         unit.done = True
         self.sink.finish(unit)
         self._commit()
+
+    # -- carrying over (--update) ------------------------------------------------------------
+
+    def _carry(self) -> None:
+        """Copy the entries older than ``recheck_from`` from the finished export's own file,
+        unless this run wrote them already (an entry moved into the re-read window)."""
+        assert self.state is not None
+        assert self.sink is not None
+        assert self.seen is not None
+        assert self.names is not None
+        state = self.state
+        if state.recheck_from is None:
+            return
+        cutoff = date.fromisoformat(state.recheck_from)
+        tbl = table("time_entries")
+        at = tbl.index
+        for unit in state.units.values():
+            if not unit.key.endswith("/carry") or unit.done:
+                continue
+            self.sink.open(unit, tbl)
+            rows: list[Row] = []
+            with writing(self.out_dir):
+                for row in read_rows(state.format, self.out_dir, tbl):
+                    values = row[0]
+                    if values[at["workspace_id"]] != unit.workspace_id:
+                        continue
+                    start = values[at["start"]]
+                    if start is None or (
+                        datetime.fromisoformat(start).astimezone(self._zone).date() >= cutoff
+                    ):
+                        continue
+                    ident = values[0]
+                    if ident is not None and not self.seen.add("time_entries", ident):
+                        continue
+                    self.names.join(values, at)
+                    rows.append(row)
+                    if len(rows) >= 5000:
+                        self._write(unit, tbl, rows)
+                        rows = []
+                        self._commit()
+            self._write(unit, tbl, rows)
+            unit.done = True
+            self.sink.finish(unit)
+            self._commit()
+
+    @staticmethod
+    def _update_record(state: ExportState) -> dict[str, Any]:
+        carried = sum(u.count for u in state.units.values() if u.key.endswith("/carry"))
+        entries = counts_of(state)["time_entries"]
+        return {
+            "finished_at": state.finished_at,
+            "recheck_from": state.recheck_from,
+            "requests": state.requests,
+            "entries": entries,
+            "carried_over": carried,
+            "read_again": entries - carried,
+        }
 
     # -- splitting ---------------------------------------------------------------------------
 

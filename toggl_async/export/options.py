@@ -33,6 +33,8 @@ class ExportOptions:
         checkpoint_interval: float,
         progress_interval: float,
         source: Mapping[str, Any] | None = None,
+        update: bool = False,
+        recheck_days: int = 90,
     ) -> None:
         try:
             since = None if since is None else as_date("since", since)
@@ -44,6 +46,10 @@ class ExportOptions:
             or not all(isinstance(v, str | int) for v in source.values())
         ):
             raise ExportOptionsError(f"source must be a mapping of str/int values, got {source!r}")
+        if isinstance(recheck_days, bool) or not isinstance(recheck_days, int) or recheck_days < 0:
+            raise ExportOptionsError(f"recheck_days must be an int >= 0, got {recheck_days!r}")
+        if update and overwrite:
+            raise ExportOptionsError("update and overwrite exclude each other: choose one")
         if since is not None and until is not None and since > until:
             raise ExportOptionsError(f"since ({since}) is after until ({until})")
         if since is not None and since < EARLIEST:
@@ -75,6 +81,8 @@ class ExportOptions:
         self.page_size = page_size
         self.resume = resume
         self.overwrite = overwrite
+        self.update = update
+        self.recheck_days = recheck_days
         self.checkpoint_interval = checkpoint_interval
         self.progress_interval = progress_interval
         self.source = None if source is None else {str(k): v for k, v in source.items()}

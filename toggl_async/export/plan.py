@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .._version import __version__
 from ..records import Me, Organization, TimeEntry, Workspace
-from .errors import SKIPPABLE, ExportOptionsError, first_error, skippable
+from .errors import SKIPPABLE, ExportOptionsError, ExportStateError, first_error, skippable
 from .options import EARLIEST, ExportOptions
 from .running import running_row
 from .sources import Sources
@@ -59,16 +59,30 @@ class Planner:
         self.source = source
         self.zone: tzinfo = UTC
 
-    async def plan(self, started_at: datetime) -> tuple[ExportState, list[Workspace]]:
-        """Ask the account what there is and cut it into units: the checkpoint to run."""
+    async def plan(
+        self, started_at: datetime, previous: ExportState | None = None
+    ) -> tuple[ExportState, list[Workspace]]:
+        """Ask the account what there is and cut it into units: the checkpoint to run.
+
+        With ``previous`` (a finished export, for ``--update``) the same workspaces and
+        history start are kept; time entries are read again only from ``recheck_days``
+        ago, and a *carry* unit per workspace takes the older ones from ``previous``.
+        """
         opts = self.options
+        if previous is not None and previous.options.get("until") is not None:
+            raise ExportOptionsError(
+                f"this export ends on {previous.until} (--until): there is nothing to "
+                "update; export again with --overwrite instead"
+            )
         # The setup calls do not depend on each other: one round trip instead of four.
         try:
             async with asyncio.TaskGroup() as group:
                 me_call = group.create_task(self.sources.me())
                 ws_call = group.create_task(self.sources.workspaces())
                 org_call = (
-                    group.create_task(self.sources.organizations()) if opts.since is None else None
+                    group.create_task(self.sources.organizations())
+                    if opts.since is None and previous is None
+                    else None
                 )
                 running_call = (
                     group.create_task(self.sources.running()) if opts.until is None else None
@@ -77,13 +91,19 @@ class Planner:
             raise first_error(failed) from None
         me = me_call.result()
         everything = ws_call.result()
-        chosen = self._choose_workspaces(everything)
         zone = zone_of(me.timezone)
         self.zone = zone
         today = datetime.now(zone).date()
         until = opts.until or today
-        orgs = org_call.result() if org_call is not None else []
-        starts = await self._history_starts(me, orgs, chosen, until)
+        cutoff: date | None = None
+        if previous is None:
+            chosen = self._choose_workspaces(everything)
+            orgs = org_call.result() if org_call is not None else []
+            starts = await self._history_starts(me, orgs, chosen, until)
+        else:
+            chosen = self._same_workspaces(previous, everything)
+            starts = {ws["id"]: date.fromisoformat(ws["since"]) for ws in previous.workspaces}
+            cutoff = today - timedelta(days=opts.recheck_days)
         since = min(starts.values()) if starts else until
         if since > until:
             raise ExportOptionsError(f"since ({since}) is after until ({until})")
@@ -91,9 +111,12 @@ class Planner:
             running = running_call.result()
         else:
             running = await self.sources.running() if until >= today else None
-        fmt = opts.format or "jsonl"
-        options = opts.requested(fmt)
-        options["page_size"] = self.sources.page_size
+        if previous is None:
+            fmt = opts.format or "jsonl"
+            options = opts.requested(fmt)
+            options["page_size"] = self.sources.page_size
+        else:
+            fmt, options = previous.format, dict(previous.options)
         state = ExportState(
             tool_version=__version__,
             format=fmt,
@@ -117,8 +140,25 @@ class Planner:
             source=self.source,
             account_workspaces=sorted(ws.id for ws in everything),
         )
-        self._add_units(state, chosen, starts, until, running, me.fullname)
+        if previous is not None:
+            assert cutoff is not None
+            state.recheck_from = max(cutoff, since).isoformat()
+            state.updates = list(previous.updates)
+            state.first_entry = previous.first_entry
+        self._add_units(state, chosen, starts, until, running, me.fullname, cutoff)
         return state, chosen
+
+    def _same_workspaces(
+        self, previous: ExportState, everything: list[Workspace]
+    ) -> list[Workspace]:
+        by_id = {ws.id: ws for ws in everything}
+        gone = [ws["id"] for ws in previous.workspaces if ws["id"] not in by_id]
+        if gone:
+            raise ExportStateError(
+                f"workspace {', '.join(map(str, gone))} of this export is no longer yours; "
+                "export again with --overwrite"
+            )
+        return [by_id[ws["id"]] for ws in previous.workspaces]
 
     def _choose_workspaces(self, everything: list[Workspace]) -> list[Workspace]:
         wanted = self.options.workspaces
@@ -176,6 +216,7 @@ class Planner:
         until: date,
         running: TimeEntry | None,
         user_name: str | None,
+        cutoff: date | None = None,
     ) -> None:
         state.units["workspaces"] = Unit(key="workspaces", kind="workspaces", part="workspaces")
         for ws in chosen:
@@ -185,6 +226,15 @@ class Planner:
                     key=key, kind=kind, workspace_id=ws.id, part=f"{kind}.{ws.id}"
                 )
             start = starts[ws.id]
+            if cutoff is not None and start < cutoff:
+                key = f"time_entries/{ws.id}/carry"
+                state.units[key] = Unit(
+                    key=key,
+                    kind="time_entries",
+                    workspace_id=ws.id,
+                    part=f"time_entries.{ws.id}.carry",
+                )
+                start = cutoff
             while start <= until:
                 end = min(until, start + timedelta(days=WINDOW_DAYS - 1))
                 add_window(state, ws.id, start, end)

@@ -36,6 +36,8 @@ def groups(state: ExportState) -> list[tuple[Table, list[Unit]]]:
     order = {ws["id"]: i for i, ws in enumerate(state.workspaces)}
 
     def key(unit: Unit) -> tuple[int, str]:
+        if unit.key.endswith("/carry"):  # entries older than every re-read window
+            return order.get(unit.workspace_id or 0, -1), ""
         return order.get(unit.workspace_id or 0, -1), unit.start or "~running"
 
     result = []
@@ -99,6 +101,7 @@ def write_manifest(out_dir: Path, state: ExportState) -> None:
             "seconds": round(state.quota_wait_seconds, 1),
         },
         "runs": state.runs,
+        "updates": state.updates,
         "started_at": state.started_at,
         "finished_at": state.finished_at,
         "warnings": state.warnings,

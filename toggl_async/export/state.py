@@ -145,6 +145,10 @@ class ExportState:
     quota_wait_seconds: float = 0.0
     finished_at: str | None = None
     files: dict[str, Any] = attrs.field(factory=dict)
+    recheck_from: str | None = None
+    """``--update``: the first day read again; older entries are carried over."""
+    updates: list[dict[str, Any]] = attrs.field(factory=list)
+    """Every update of this export: when, from which day, requests, rows carried/read."""
     unresolved: dict[str, int] = attrs.field(factory=dict)
     """Per id column: time-entry rows whose id named no object this export wrote."""
 
