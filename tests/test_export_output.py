@@ -238,3 +238,23 @@ async def test_sqlite_declares_types_indexes_start_and_joins_names_in_views(
         assert clients == (0,)
     finally:
         db.close()
+
+
+async def test_parquet_without_pyarrow_is_refused_before_any_request(
+    toggl_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from toggl_async.export import ExportOptionsError
+
+    real = importlib.util.find_spec
+
+    def no_pyarrow(name: str, *args: Any) -> Any:
+        return None if name == "pyarrow" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", no_pyarrow)
+    before = toggl_sandbox.request_count
+    with pytest.raises(ExportOptionsError, match=r"toggl-async\[parquet\]"):
+        await export_from(toggl_sandbox, tmp_path / "out", format="parquet")
+    assert toggl_sandbox.request_count == before
+    assert not (tmp_path / "out").exists()

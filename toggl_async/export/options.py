@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -46,6 +47,10 @@ class ExportOptions:
             or not all(isinstance(v, str | int) for v in source.values())
         ):
             raise ExportOptionsError(f"source must be a mapping of str/int values, got {source!r}")
+        if format == "parquet" and importlib.util.find_spec("pyarrow") is None:
+            raise ExportOptionsError(
+                'the parquet format needs pyarrow: pip install "toggl-async[parquet]"'
+            )
         if isinstance(recheck_days, bool) or not isinstance(recheck_days, int) or recheck_days < 0:
             raise ExportOptionsError(f"recheck_days must be an int >= 0, got {recheck_days!r}")
         if update and overwrite:
