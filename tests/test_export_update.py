@@ -30,7 +30,8 @@ def _recent(rows: list[dict[str, Any]], days: int, **match: Any) -> list[dict[st
 
 async def _change_the_account(sandbox: Sandbox, rows: dict[str, list[dict[str, Any]]]) -> None:
     """Create, edit and delete own entries in the window, edit and delete another member's,
-    and rename a project whose entries are older than the window (so carried rows change)."""
+    rename a project whose entries are older than the window (so carried rows change),
+    create a tag and delete a project."""
     me = sandbox.account.me["id"]
     entries = rows["time_entries"]
     own = _recent(entries, 30, user_id=me)
@@ -48,6 +49,10 @@ async def _change_the_account(sandbox: Sandbox, rows: dict[str, list[dict[str, A
         await client.time_entries.update(ws, own[0]["id"], description="edited after the export")
         await client.time_entries.delete(own[1]["workspace_id"], own[1]["id"])
         await client.projects.update(old[0]["workspace_id"], renamed, name="Renamed project")
+        await client.tags.create(ws, name="created after the export")
+        used = {e["project_id"] for e in entries}
+        unused = next(p for p in rows["projects"] if p["id"] not in used)
+        await client.projects.delete(unused["workspace_id"], unused["id"])
     store = sandbox.account.time_entries
     others = _recent(entries, 60)
     others = [e for e in others if e["user_id"] != me]
@@ -76,6 +81,8 @@ async def test_an_update_after_changes_equals_a_fresh_full_export(
     assert data_bytes(updated, fmt) == data_bytes(fresh, fmt)
     after = read_export(updated, fmt)
     assert "Renamed project" in {e["project_name"] for e in after["time_entries"]}
+    assert "created after the export" in {t["name"] for t in after["tags"]}
+    assert len(after["projects"]) == len(before["projects"]) - 1
     manifest = json.loads((updated / "manifest.json").read_bytes())
     [record] = manifest["updates"]
     assert record["carried_over"] > 0 and record["read_again"] > 0
