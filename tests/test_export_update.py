@@ -60,9 +60,7 @@ async def _change_the_account(sandbox: Sandbox, rows: dict[str, list[dict[str, A
     first = store.row_by_id(others[0]["id"])
     assert first is not None
     store.save(dataclasses.replace(first, duration=first.duration + 60, at=int(time.time())))
-    second = store.row_by_id(others[1]["id"])
-    assert second is not None
-    store.save(dataclasses.replace(second, deleted_at=int(time.time())))
+    assert store.delete(others[1]["id"], int(time.time())) is not None
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite", "parquet"])
@@ -86,6 +84,8 @@ async def test_an_update_after_changes_equals_a_fresh_full_export(
     manifest = json.loads((updated / "manifest.json").read_bytes())
     [record] = manifest["updates"]
     assert record["carried_over"] > 0 and record["read_again"] > 0
+    # One own entry created; an own and another member's edited; one of each deleted.
+    assert (record["inserted"], record["changed"], record["deleted"]) == (1, 2, 2)
     assert record["carried_over"] + record["read_again"] == len(after["time_entries"])
     assert (
         record["requests"] < json.loads((fresh / "manifest.json").read_bytes())["requests"]["total"]

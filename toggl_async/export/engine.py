@@ -38,8 +38,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from .. import _json
 from ..records import Workspace
-from ._fs import DirectoryLock
+from ._fs import DirectoryLock, atomic_write
 from .carry import read_rows
 from .directory import (
     WORK_DIR,
@@ -527,6 +528,10 @@ class Exporter:
         cutoff = date.fromisoformat(state.recheck_from)
         tbl = table("time_entries")
         at = tbl.index
+        before = self.work_dir / "window-before.json"
+        if not before.exists():  # what the re-read window held, to count the changes
+            with writing(self.out_dir):
+                atomic_write(before, _json.dumps(self._window(cutoff)))
         for unit in state.units.values():
             if not unit.key.endswith("/carry") or unit.done:
                 continue
@@ -556,10 +561,29 @@ class Exporter:
             self.sink.finish(unit)
             self._commit()
 
-    @staticmethod
-    def _update_record(state: ExportState) -> dict[str, Any]:
+    def _window(self, cutoff: date) -> dict[str, str | None]:
+        """id -> ``at`` of the entries in the export's files that start on ``cutoff`` or later."""
+        assert self.state is not None
+        tbl = table("time_entries")
+        at = tbl.index
+        found: dict[str, str | None] = {}
+        for values, _ in read_rows(self.state.format, self.out_dir, tbl):
+            start = values[at["start"]]
+            if start is None or datetime.fromisoformat(start).astimezone(self._zone).date() >= (
+                cutoff
+            ):
+                found[str(values[0])] = values[at["at"]]
+        return found
+
+    def _update_record(self, state: ExportState) -> dict[str, Any]:
+        """One line of the manifest's ``updates``: rows inserted, changed and deleted in the
+        re-read window (by id and ``at``), and what was carried over."""
+        assert state.recheck_from is not None
         carried = sum(u.count for u in state.units.values() if u.key.endswith("/carry"))
         entries = counts_of(state)["time_entries"]
+        with writing(self.out_dir):
+            old = _json.loads((self.work_dir / "window-before.json").read_bytes())
+            new = self._window(date.fromisoformat(state.recheck_from))
         return {
             "finished_at": state.finished_at,
             "recheck_from": state.recheck_from,
@@ -567,6 +591,9 @@ class Exporter:
             "entries": entries,
             "carried_over": carried,
             "read_again": entries - carried,
+            "inserted": len(new.keys() - old.keys()),
+            "changed": sum(1 for k in new.keys() & old.keys() if new[k] != old[k]),
+            "deleted": len(old.keys() - new.keys()),
         }
 
     # -- splitting ---------------------------------------------------------------------------
