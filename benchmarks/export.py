@@ -5,8 +5,9 @@
    settings against a plain-aiohttp loop that reads the same objects and windows page by
    page and writes the same JSON lines; then the export at several concurrencies.
 2. Request economy: requests per 1000 entries, and what bounds it.
-3. Peak RSS of ``toggl-async export`` (a subprocess, so neither the sandbox nor this script
-   counts) at 100,000 and 1,000,000 entries: it must stay flat as the account grows.
+3. Peak RSS and entries/s of ``toggl-async export`` (a subprocess, so neither the sandbox
+   nor this script counts) at 100,000 and 1,000,000 entries, for each format (jsonl, csv,
+   sqlite, parquet) in the same run: it must stay flat as the account grows.
 
     python benchmarks/export.py [--quick]
 """
@@ -173,7 +174,10 @@ async def throughput(info: Any, concurrencies: tuple[int, ...], rounds: int) -> 
     }
 
 
-def rss_run(entries: int, quick: bool) -> dict[str, Any]:
+FORMATS = ("jsonl", "csv", "sqlite", "parquet")
+
+
+def rss_run(entries: int, quick: bool, fmt: str = "jsonl") -> dict[str, Any]:
     """Peak RSS of a ``toggl-async export`` subprocess against a sandbox of this size."""
     account = {**(QUICK if quick else DEMO), "time_entries": entries}
     with sandbox_process(account) as sandbox, tempfile.TemporaryDirectory() as tmp:
@@ -187,7 +191,7 @@ def rss_run(entries: int, quick: bool) -> dict[str, Any]:
         out = Path(tmp) / "export"
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "toggl_async.cli", "export", str(out), "-q"],
+            [sys.executable, "-m", "toggl_async.cli", "export", str(out), "-q", "--format", fmt],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -201,6 +205,7 @@ def rss_run(entries: int, quick: bool) -> dict[str, Any]:
         manifest = json.loads((out / "manifest.json").read_text())
     exported = manifest["counts"]["time_entries"]
     return {
+        "format": fmt,
         "entries": exported,
         "peak_rss_mb": usage.ru_maxrss / 1024,
         "seconds": seconds,
@@ -220,7 +225,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with sandbox_process(account, latency=latency) as sandbox:
         speed = asyncio.run(throughput(sandbox.info, concurrencies, 1 if quick else 2))
     sizes = (2_000, 20_000) if quick else (100_000, 1_000_000)
-    memory = {str(n): rss_run(n, quick) for n in sizes}
+    memory = {f"{n} {fmt}": rss_run(n, quick, fmt) for n in sizes for fmt in FORMATS}
     default = speed[DEFAULT]
     result = {
         "benchmark": "export",
@@ -279,10 +284,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print()
     print(
         table(
-            ["entries", "peak RSS MB", "seconds", "entries/s", "req/1000 entries"],
+            ["entries", "format", "peak RSS MB", "seconds", "entries/s", "req/1000 entries"],
             [
                 [
                     m["entries"],
+                    m["format"],
                     m["peak_rss_mb"],
                     m["seconds"],
                     m["entries_per_s"],

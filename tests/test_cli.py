@@ -165,19 +165,22 @@ async def test_export_then_a_bad_token_leaves_the_export_intact(
     assert snapshot(tmp_path) == files
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 async def test_sigkill_at_several_points_then_resume_equals_an_uninterrupted_run(
-    toggl_sandbox_factory: Callable[..., Any], tmp_path: Path
+    toggl_sandbox_factory: Callable[..., Any], tmp_path: Path, fmt: str
 ) -> None:
     sandbox = await toggl_sandbox_factory(latency=0.01)
     env = cli_env(sandbox)
-    code, _, err = await run("export", str(tmp_path / "ref"), "-q", env=env)
+    code, _, err = await run("export", str(tmp_path / "ref"), "-q", "--format", fmt, env=env)
     assert code == 0, err
 
     out = tmp_path / "out"
     kills = 0
     for after in (4, 10, 16, 16, 16, 16):
         before = sandbox.request_count
-        process = await start("export", str(out), "-q", "--concurrency", "3", env=env)
+        process = await start(
+            "export", str(out), "-q", "--concurrency", "3", "--format", fmt, env=env
+        )
         await until(
             lambda goal=before + after, p=process: (  # type: ignore[misc]
                 sandbox.request_count >= goal or p.returncode is not None
@@ -193,9 +196,9 @@ async def test_sigkill_at_several_points_then_resume_equals_an_uninterrupted_run
     code, _, err = await run("export", str(out), "-q", env=env)
     assert code == 0, err
     # Against the sandbox's own data (an exporter bug would be in the reference too) ...
-    assert_matches(sandbox.account, read_export(out, "jsonl"))
+    assert_matches(sandbox.account, read_export(out, fmt))
     # ... and byte for byte what an uninterrupted run writes.
-    assert data_bytes(out, "jsonl") == data_bytes(tmp_path / "ref", "jsonl")
+    assert data_bytes(out, fmt) == data_bytes(tmp_path / "ref", fmt)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs"] >= kills
     assert (
@@ -390,7 +393,7 @@ def _small_disk() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (24_000, 24_000))
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite", "parquet"])
 async def test_a_full_disk_exits_6_with_a_clear_message_in_every_format(
     toggl_sandbox_factory: Callable[..., Any], tmp_path: Path, fmt: str
 ) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -41,6 +42,7 @@ FAST_RETRY = RetryPolicy(
 )
 DATA_FILES = {fmt: [f"{k}.{fmt}" for k in KINDS] for fmt in ("jsonl", "csv")}
 DATA_FILES["sqlite"] = ["toggl.sqlite"]
+DATA_FILES["parquet"] = [f"{k}.parquet" for k in KINDS]
 
 
 def tiny(seed: int = 3) -> Account:
@@ -95,9 +97,26 @@ def _sql_value(value: Any) -> Any:
     return _json_or_text(value) if isinstance(value, str) else value
 
 
+def _parquet_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return _json_or_text(value) if isinstance(value, str) else value
+
+
 def read_export(out: Path, fmt: str) -> dict[str, list[dict[str, Any]]]:
-    """Every object's rows as dicts (CSV and SQLite decoded; ``extra`` merged back in)."""
+    """Every object's rows as dicts (CSV, SQLite, Parquet decoded; ``extra`` merged back)."""
     rows: dict[str, list[dict[str, Any]]] = {}
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        for kind in KINDS:
+            table = pq.read_table(out / f"{kind}.parquet")
+            rows[kind] = [
+                _merge({k: _parquet_value(v) for k, v in r.items()}) for r in table.to_pylist()
+            ]
+        return rows
     if fmt == "jsonl":
         for kind in KINDS:
             text = (out / f"{kind}.jsonl").read_text(encoding="utf-8")
@@ -165,16 +184,28 @@ def expected(account: Account, workspaces: list[int] | None = None) -> dict[str,
         "tasks": [t for t in account.tasks if t["workspace_id"] in ws_ids and _live(t)],
         "time_entries": [],
     }
+    names = {kind: {o["id"]: o["name"] for o in out[kind]} for kind in KINDS[:-1]}
+    clients = {p["id"]: p["client_id"] for p in out["projects"]}
     for entry in account.time_entries:
         if entry["workspace_id"] not in ws_ids:
             continue
         running = entry["stop"] is None
+        user = users[entry["user_id"]]["fullname"]
+        project, task = entry["project_id"], entry["task_id"]
+        client = clients.get(project)
         out["time_entries"].append(
             {
                 "id": entry["id"],
                 "workspace_id": entry["workspace_id"],
+                "workspace_name": names["workspaces"][entry["workspace_id"]],
+                "project_name": None if project is None else names["projects"][project],
+                "client_id": client,
+                "client_name": None if client is None else names["clients"][client],
+                "task_name": None if task is None else names["tasks"][task],
+                "tag_names": [names["tags"][t] for t in entry["tag_ids"] or []],
                 "user_id": entry["user_id"],
-                "username": None if running else users[entry["user_id"]]["fullname"],
+                "username": user,
+                "user_name": user,
                 "project_id": entry["project_id"],
                 "task_id": entry["task_id"],
                 "description": entry["description"],
@@ -234,7 +265,7 @@ def assert_matches(account: Account, rows: dict[str, list[dict]], **kwargs: Any)
 # -- exactly once, field for field, every format -------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite", "parquet"])
 async def test_every_object_exactly_once_and_field_for_field(
     toggl_sandbox: Sandbox, tmp_path: Path, fmt: str
 ) -> None:
@@ -318,7 +349,8 @@ async def test_selected_workspaces_and_dates(toggl_sandbox: Sandbox, tmp_path: P
     entries = rows["time_entries"]
     assert entries
     assert {e["workspace_id"] for e in entries} == {wid}
-    days = [datetime.fromisoformat(e["start"]).date() for e in entries]
+    zone = ZoneInfo(account.me["timezone"])  # the export writes UTC; days are the user's
+    days = [datetime.fromisoformat(e["start"]).astimezone(zone).date() for e in entries]
     assert since <= min(days)
     assert max(days) <= until
     wanted = [
@@ -326,11 +358,7 @@ async def test_selected_workspaces_and_dates(toggl_sandbox: Sandbox, tmp_path: P
         for e in account.time_entries
         if e["workspace_id"] == wid
         and e["stop"] is not None
-        and since
-        <= datetime.fromisoformat(e["start"])
-        .astimezone(datetime.fromisoformat(entries[0]["start"]).tzinfo)
-        .date()
-        <= until
+        and since <= datetime.fromisoformat(e["start"]).astimezone(zone).date() <= until
     ]
     assert sorted(e["id"] for e in entries) == sorted(e["id"] for e in wanted)
     assert (summary.since, summary.until, summary.workspaces) == (since, until, (wid,))
@@ -404,7 +432,7 @@ async def _cancel_after(sandbox: Sandbox, requests: int, task: asyncio.Task[Any]
     task.cancel()
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "sqlite"])
+@pytest.mark.parametrize("fmt", ["jsonl", "sqlite", "parquet"])
 async def test_cancelled_at_several_points_then_resumed_equals_uninterrupted(
     toggl_sandbox_factory: Callable[..., Any], tmp_path: Path, fmt: str
 ) -> None:

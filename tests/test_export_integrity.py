@@ -334,7 +334,7 @@ def test_a_value_beyond_64_bits_is_kept_as_text_and_refused_by_sqlite(
         assert written.count(str(2**70).encode()) == 2
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite", "parquet"])
 async def test_a_full_disk_is_the_same_clear_error_in_every_format(
     toggl_sandbox_factory: Callable[..., Any],
     tmp_path: Path,
@@ -344,7 +344,7 @@ async def test_a_full_disk_is_the_same_clear_error_in_every_format(
     """ENOSPC from a part file and SQLITE_FULL from SQLite: one ExportDirectoryError."""
     import sqlite3
 
-    from toggl_async.export import sinks
+    from toggl_async.export import sink_parts, sinks
 
     sandbox = await toggl_sandbox_factory(account=tiny(3))
     if fmt == "sqlite":
@@ -357,7 +357,7 @@ async def test_a_full_disk_is_the_same_clear_error_in_every_format(
 
         monkeypatch.setattr(sinks.sqlite3, "connect", small_disk)
     else:
-        real = sinks.open_private
+        real = sink_parts.open_private
 
         class Full:
             def __init__(self, handle: Any) -> None:
@@ -372,7 +372,7 @@ async def test_a_full_disk_is_the_same_clear_error_in_every_format(
         def full(path: Path, mode: str) -> Any:
             return Full(real(path, mode))
 
-        monkeypatch.setattr(sinks, "open_private", full)
+        monkeypatch.setattr(sink_parts, "open_private", full)
     with pytest.raises(ExportDirectoryError, match=r"cannot write the export in .*(full|space)"):
         await export_from(sandbox, tmp_path, format=fmt)
 

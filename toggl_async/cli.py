@@ -39,8 +39,8 @@ from .export import (
     ExportStateError,
     export_account,
 )
+from .export.directory import WORK_DIR
 from .export.display import Display, clock, make_display, summary_text
-from .export.engine import WORK_DIR
 from .export.sources import REPORTS_PAGE_SIZE
 from .export.state import ExportState
 from .retry import RetryPolicy
@@ -96,6 +96,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
     return value
 
 
@@ -190,8 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "--format",
-        choices=("jsonl", "csv", "sqlite"),
-        help="jsonl (default), csv (one file per object) or sqlite (one database)",
+        choices=("jsonl", "csv", "sqlite", "parquet"),
+        help="jsonl (default), csv (one file per object), sqlite (one database) or parquet "
+        '(one file per object; pip install "toggl-async[parquet]")',
     )
     export.add_argument(
         "--concurrency",
@@ -228,6 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite",
         action="store_true",
         help="replace a finished (or unfinished) export in OUT_DIR with a new one",
+    )
+    export.add_argument(
+        "--update",
+        action="store_true",
+        help="bring the finished export in OUT_DIR up to date: objects read again, time "
+        "entries of the last --recheck-days read again, older ones kept",
+    )
+    export.add_argument(
+        "--recheck-days",
+        type=_non_negative_int,
+        default=90,
+        metavar="N",
+        help="with --update: read entries again from N days ago on (default %(default)s)",
     )
     _add_sandbox(export, "export a generated demo account from a built-in local server")
     loudness = export.add_mutually_exclusive_group()
@@ -512,6 +536,8 @@ async def _export_with(
                 overwrite=args.overwrite,
                 on_progress=display.update if display is not None else None,
                 source=source,
+                update=args.update,
+                recheck_days=args.recheck_days,
             )
     except (ExportOptionsError, TypeError) as exc:
         return _error(str(exc), EXIT_USAGE)

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import _json
 from .export import export_account
+from .export.tables import utc_text
 from .records import Record, TimeEntry, to_dict
 from .records.webhooks import Event
 
@@ -280,6 +281,10 @@ class Mirror:
     def _row(self, table: str, record: Record) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Column values, and the ``extra`` object (None: leave the stored one alone)."""
         data = {k: v for k, v in to_dict(record).items() if k not in SECRET_KEYS}
+        for key in data:  # instants as the export writes them: UTC with Z (issue 13)
+            when = getattr(record, key, None)
+            if isinstance(when, datetime):
+                data[key] = utc_text(when)
         if table != "time_entries":
             columns = set(self._columns[table])
             values = {k: v for k, v in data.items() if k in columns}
@@ -296,10 +301,10 @@ class Mirror:
         return values, None
 
     def _local(self, when: datetime | None) -> str | None:
-        """Times as the Reports API writes them: in the user's timezone, with its offset."""
+        """Times as the export writes them (issue 13): in UTC, with ``Z``."""
         if when is None:
             return None
-        return (when.astimezone(self._zone) if self._zone else when).isoformat()
+        return utc_text(when)
 
 
 def _newer(stored: Any, incoming: Any) -> bool:

@@ -45,7 +45,7 @@ __all__ = [
     "export_account",
 ]
 
-Format = Literal["jsonl", "csv", "sqlite"]
+Format = Literal["jsonl", "csv", "sqlite", "parquet"]
 
 
 async def export_account(
@@ -64,6 +64,8 @@ async def export_account(
     checkpoint_interval: float = 0.5,
     progress_interval: float = 0.25,
     source: Mapping[str, Any] | None = None,
+    update: bool = False,
+    recheck_days: int = 90,
 ) -> ExportSummary:
     """Export the account behind ``client`` into ``out_dir``; return what was written.
 
@@ -71,7 +73,8 @@ async def export_account(
     (a ``date`` or ``"YYYY-MM-DD"``, as everywhere in the client; default: the whole history
     up to today); the other objects are always exported whole.
     ``workspaces`` picks workspace ids (default: all of the user's). ``format`` is
-    ``"jsonl"`` (default), ``"csv"`` or ``"sqlite"``. ``concurrency`` bounds the listings
+    ``"jsonl"`` (default), ``"csv"``, ``"sqlite"`` or ``"parquet"`` (needs pyarrow).
+    ``concurrency`` bounds the listings
     read at once (give the client at least as much ``max_concurrency``).
 
     Re-running into the same directory continues an unfinished export (options not given
@@ -88,6 +91,10 @@ async def export_account(
     When the hourly quota is spent the export waits for the reset if the client's
     ``RetryPolicy(wait_for_quota=True)`` says so (``RetryPolicy.for_export()``), else it raises
     :class:`~toggl_async.QuotaExceededError` after saving its progress.
+
+    ``update=True`` brings a finished export up to date (see the README's "Keeping an
+    export current"): the objects are read again, time entries from ``recheck_days`` days
+    ago on are read again, older ones are carried over from the export's own files.
 
     ``on_progress`` receives an :class:`ExportProgress` snapshot every
     ``progress_interval`` seconds. Raises :class:`ExportOptionsError` for impossible
@@ -109,5 +116,7 @@ async def export_account(
         checkpoint_interval=checkpoint_interval,
         progress_interval=progress_interval,
         source=source,
+        update=update,
+        recheck_days=recheck_days,
     )
     return await Exporter(client, Path(out_dir), options, on_progress).run()

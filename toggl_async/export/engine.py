@@ -1,4 +1,11 @@
-"""The export engine: plan the units, run them concurrently, checkpoint, assemble, report.
+"""The export engine: runs the planned units concurrently, writes, checkpoints, assembles.
+
+The parts, in the order the data moves through them (each a module of its own):
+``options`` (validated arguments) -> ``plan`` (the account cut into units: the initial
+checkpoint) -> this module (workers read the units' listings, ``names`` joins names in,
+``sinks`` write the rows, ``_commit`` checkpoints) -> ``report`` (the final files'
+order, the manifest, the summary). ``directory`` guards the output directory and
+``progress`` measures; neither feeds data back.
 
 How the work is cut up, and why:
 
@@ -24,148 +31,60 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import _json
-from .._params import as_date
-from .._version import __version__
-from ..errors import ForbiddenError, NotFoundError, PaymentRequiredError, QuotaExceededError
-from ..records import Me, Organization, TimeEntry, Workspace
-from ._fs import DirectoryLock, atomic_write, fsync_dir, make_dir
-from .errors import ExportDataError, ExportDirectoryError, ExportOptionsError, ExportStateError
-from .identity import check_account, check_options, missing
+from ..records import Workspace
+from ._fs import DirectoryLock, atomic_write
+from .carry import read_rows
+from .directory import (
+    WORK_DIR,
+    drop_stray_parts,
+    prepare,
+    refuse_foreign_files,
+    remove_empty,
+    reset,
+    reset_work,
+)
+from .errors import (
+    SKIPPABLE,
+    ExportDataError,
+    ExportStateError,
+    first_error,
+    skippable,
+)
+from .identity import check_account, check_options
 from .ids import INT64_MAX, SeenIds
+from .names import NAMED_KINDS, Names
+from .options import ExportOptions
+from .plan import Planner, add_window, base_url, zone_of
+from .progress import ProgressMeter
+from .report import counts_of, groups, summarize, write_manifest
 from .sinks import Sink, make_sink, writing
 from .sources import REPORTS_PAGE_SIZE, Sources
 from .state import ExportState, Unit
-from .summary import ExportProgress, ExportSummary, WorkspaceProgress
-from .tables import KINDS, Row, Table, record_dict, table
+from .summary import ExportProgress, ExportSummary
+from .tables import KINDS, Row, Table, table
 
 if TYPE_CHECKING:
     from ..client import TogglClient
 
 __all__ = ["WORK_DIR", "Exporter", "ExportOptions"]
 
-WORK_DIR = ".toggl-export"
-MANIFEST = "manifest.json"
-#: Longest date range per Reports search (Toggl caps searches at about a year).
-WINDOW_DAYS = 366
-#: Toggl keeps no time entry from before this day.
-EARLIEST = date(2006, 1, 1)
-LATEST_AHEAD_DAYS = 366
-"""How far past today ``until`` may go (entries can be planned ahead, not for decades)."""
 #: Split windows only while a workspace's quota has at least this many requests left.
 SPLIT_MIN_QUOTA = 500
-#: Refusals that concern one workspace's listing: it is skipped (with a warning), the rest
-#: of the export goes on. A spent quota is a PaymentRequiredError too, but never skipped.
-_SKIPPABLE = (ForbiddenError, PaymentRequiredError, NotFoundError)
-
-
-def _skippable(exc: BaseException) -> bool:
-    return isinstance(exc, _SKIPPABLE) and not isinstance(exc, QuotaExceededError)
 
 
 ProgressCallback = Callable[[ExportProgress], None]
 
 
-class ExportOptions:
-    """Validated options (see :func:`~toggl_async.export.export_account`)."""
-
-    def __init__(
-        self,
-        *,
-        since: date | str | None,
-        until: date | str | None,
-        workspaces: Sequence[int] | None,
-        format: str | None,
-        concurrency: int,
-        page_size: int | None,
-        resume: bool | None,
-        overwrite: bool,
-        checkpoint_interval: float,
-        progress_interval: float,
-        source: Mapping[str, Any] | None = None,
-    ) -> None:
-        try:
-            since = None if since is None else as_date("since", since)
-            until = None if until is None else as_date("until", until)
-        except ValueError as exc:
-            raise ExportOptionsError(str(exc)) from None
-        if source is not None and (
-            not isinstance(source, Mapping)
-            or not all(isinstance(v, str | int) for v in source.values())
-        ):
-            raise ExportOptionsError(f"source must be a mapping of str/int values, got {source!r}")
-        if since is not None and until is not None and since > until:
-            raise ExportOptionsError(f"since ({since}) is after until ({until})")
-        if since is not None and since < EARLIEST:
-            raise ExportOptionsError(f"since must be {EARLIEST} or later (Toggl's first day)")
-        latest = _now().date() + timedelta(days=LATEST_AHEAD_DAYS)
-        if until is not None and until > latest:
-            # Every day of the range costs requests (a Reports window a year): a far-future
-            # ``until`` would spend thousands of them on days no entry can be in.
-            raise ExportOptionsError(
-                f"until ({until}) is more than {LATEST_AHEAD_DAYS} days ahead; "
-                f"leave it out to export up to today, or give a day up to {latest}"
-            )
-        if format is not None and format not in ("jsonl", "csv", "sqlite"):
-            raise ExportOptionsError(f"format must be jsonl, csv or sqlite, got {format!r}")
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ExportOptionsError(f"concurrency must be an int >= 1, got {concurrency!r}")
-        if page_size is not None and (
-            isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
-        ):
-            raise ExportOptionsError(f"page_size must be an int >= 1, got {page_size!r}")
-        if not checkpoint_interval >= 0:
-            raise ExportOptionsError("checkpoint_interval must be >= 0 seconds")
-        ids: tuple[int, ...] | None = None
-        if workspaces is not None:
-            if isinstance(workspaces, str | bytes) or not all(
-                isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in workspaces
-            ):
-                raise ExportOptionsError(f"workspaces must be positive int ids, got {workspaces!r}")
-            ids = tuple(dict.fromkeys(workspaces))
-            if not ids:
-                raise ExportOptionsError("workspaces must not be empty (None means all)")
-        self.since = since
-        self.until = until
-        self.workspaces = ids
-        self.format = format
-        self.concurrency = concurrency
-        self.page_size = page_size
-        self.resume = resume
-        self.overwrite = overwrite
-        self.checkpoint_interval = checkpoint_interval
-        self.progress_interval = progress_interval
-        self.source = None if source is None else {str(k): v for k, v in source.items()}
-
-    def requested(self, fmt: str | None) -> dict[str, Any]:
-        """The options as recorded in the checkpoint (what a resume must agree with)."""
-        return {
-            "since": None if self.since is None else self.since.isoformat(),
-            "until": None if self.until is None else self.until.isoformat(),
-            "workspaces": None if self.workspaces is None else list(self.workspaces),
-            "format": fmt,
-            "page_size": self.page_size,
-        }
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _zone(name: str | None) -> tzinfo:
-    if name:
-        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo(name)
-    return UTC
 
 
 class Exporter:
@@ -188,18 +107,13 @@ class Exporter:
         self.state: ExportState | None = None
         self.sink: Sink | None = None
         self.seen: SeenIds | None = None
+        self.names: Names | None = None
         self._phase = "planning"
         self._queue: deque[Unit] = deque()
         self._active: set[Unit] = set()
         self._changed = asyncio.Event()
         self._dirty = False
-        self._started = time.monotonic()
-        self._requests_at_start = client.requests_sent
-        self._requests_before = 0
-        self._entries_at_start = 0
-        self._wait_started: float | None = None
-        self._max_remaining: dict[str, int] = {}
-        self._window_len: dict[str, float] = {}
+        self.meter = ProgressMeter(client, self.sources)
         self._zone: tzinfo = UTC
 
     # -- the whole run ----------------------------------------------------------------------
@@ -218,7 +132,7 @@ class Exporter:
             with writing(self.out_dir):
                 lock.acquire()
         except BaseException:
-            _remove_empty(created)
+            remove_empty(created)
             raise
         try:
             return await self._run_locked(started_at)
@@ -228,24 +142,32 @@ class Exporter:
             untouched = not self.checkpoint_path.exists()
             lock.release(remove=untouched and not lock_existed)
             if untouched:
-                _remove_empty(created)
+                remove_empty(created)
 
     async def _run_locked(self, started_at: datetime) -> ExportSummary:
         previous = ExportState.load(self.checkpoint_path)
         if previous is not None and previous.phase == "done" and not self.options.overwrite:
             self._check_same(previous, finished=True)
-            return self._summary(previous, started_at, already_complete=True)
+            if not self.options.update:
+                return self._summary(previous, started_at, already_complete=True)
+        updating = previous is not None and previous.phase == "done" and self.options.update
         if previous is None and self.options.resume:
             raise ExportStateError(
                 f"there is no unfinished export to resume in {self.out_dir}; "
                 "run without --resume to start one"
             )
-        fresh = previous is None or self.options.overwrite
+        fresh = previous is None or self.options.overwrite or updating
         if fresh:
-            self._refuse_foreign_files(previous)
-            state, workspaces = await self._plan(started_at)
-            with writing(self.out_dir):
-                self._reset_directory()
+            if updating:
+                # The finished files stay as they are until the update's are assembled.
+                state, workspaces = await self._plan(started_at, previous)
+                with writing(self.out_dir):
+                    reset_work(self.work_dir)
+            else:
+                self._refuse_foreign_files(previous)
+                state, workspaces = await self._plan(started_at)
+                with writing(self.out_dir):
+                    self._reset_directory()
             self.state = state
             self.sink = make_sink(state.format, self.out_dir, self.work_dir)
             with writing(self.out_dir):
@@ -264,27 +186,30 @@ class Exporter:
                 self.seen = SeenIds(self.work_dir, KINDS, previous.seen)
                 self._drop_stray_parts()
         state = self.state
+        self._load_names(state)
         self.sources.page_size = int(state.options.get("page_size") or REPORTS_PAGE_SIZE)
-        self._zone = _zone(state.timezone)
-        self._requests_before = state.requests
-        self._entries_at_start = self._counts()["time_entries"]
+        self._zone = zone_of(state.timezone)
+        self.meter.resume_from(state)
         try:
             self._commit()
             if state.phase == "fetching":
                 self._phase = "fetching"
                 await self._fetch()
                 self._write_running()
+                self._carry()
                 state.phase = "assembling"
                 self._commit()
             if state.phase == "assembling":
                 self._phase = "assembling"
                 self._report()
-                state.files = self.sink.assemble(self._groups())
+                state.files = self.sink.assemble(groups(state))
                 state.phase = "assembled"
                 self._commit()
             if state.phase == "assembled":
                 state.finished_at = _now().isoformat()
-                self._write_manifest(state, started_at)
+                if state.recheck_from is not None:
+                    state.updates.append(self._update_record(state))
+                write_manifest(self.out_dir, state)
                 state.phase = "done"
                 self._commit()
                 self._close_seen()
@@ -300,69 +225,40 @@ class Exporter:
             if self.seen is not None:
                 self.seen.close()
 
+    # -- joined names ------------------------------------------------------------------------
+
+    def _load_names(self, state: ExportState) -> None:
+        names = Names(self.work_dir / "names.json", state.unresolved)
+        with writing(self.out_dir):
+            names.load()
+        names.workspaces = {ws["id"]: ws["name"] for ws in state.workspaces}
+        self.names = names
+        for ws in state.workspaces:
+            self._names_ready(ws["id"])
+
+    def _names_ready(self, ws_id: int) -> None:
+        """Let the workspace's time entries go once its named objects are all written."""
+        assert self.state is not None
+        assert self.names is not None
+        units = self.state.units
+        keys = (f"{kind}/{ws_id}" for kind in NAMED_KINDS)
+        if all(units[k].done for k in keys if k in units):
+            self.names.event(ws_id).set()
+
     # -- directory handling ------------------------------------------------------------------
 
     def _prepare_directory(self) -> list[Path]:
-        """Create the output and work directories (0700); return those this run created."""
-        try:
-            created = make_dir(self.out_dir)
-            if not self.out_dir.is_dir():
-                raise FileExistsError
-            created += make_dir(self.work_dir)
-        except FileExistsError:
-            raise ExportDirectoryError(f"{self.out_dir} exists and is not a directory") from None
-        except OSError as exc:
-            raise ExportDirectoryError(
-                f"cannot create the export directory {self.out_dir}: {exc.strerror or exc}"
-            ) from None
-        return created
-
-    def _ours(self) -> set[str]:
-        names = {MANIFEST, WORK_DIR, "toggl.sqlite"}
-        for kind in KINDS:
-            names.update({f"{kind}.jsonl", f"{kind}.csv"})
-        return names
+        return prepare(self.out_dir, self.work_dir)
 
     def _refuse_foreign_files(self, previous: ExportState | None) -> None:
-        ours = self._ours()
-        present = [p.name for p in self.out_dir.iterdir()]
-        foreign = sorted(n for n in present if n not in ours and not n.startswith("."))
-        if foreign:
-            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-            raise ExportStateError(
-                f"{self.out_dir} is not empty and is not a toggl-async export ({shown}); "
-                "choose an empty or new directory"
-            )
-        outputs = [n for n in present if n in ours and n != WORK_DIR]
-        if outputs and previous is None and not self.options.overwrite:
-            raise ExportStateError(
-                f"{self.out_dir} holds export files but no checkpoint to continue from; "
-                "pass --overwrite (overwrite=True) to export again into it"
-            )
+        refuse_foreign_files(self.out_dir, previous, overwrite=self.options.overwrite)
 
     def _reset_directory(self) -> None:
-        """Remove a previous export's files (only ever ours), before writing the new one."""
-        for name in self._ours() - {WORK_DIR}:
-            with contextlib.suppress(FileNotFoundError):
-                (self.out_dir / name).unlink()
-        for child in self.work_dir.iterdir():
-            if child.name == "lock":
-                continue
-            if child.is_dir():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
-        fsync_dir(self.out_dir)
+        reset(self.out_dir, self.work_dir)
 
     def _drop_stray_parts(self) -> None:
-        """Parts of units created after the last checkpoint: their work is redone."""
         assert self.state is not None
-        known = {u.part for u in self.state.units.values() if u.part}
-        parts = self.work_dir / "parts"
-        if parts.is_dir():
-            for path in parts.iterdir():
-                if path.name not in known:
-                    path.unlink()
+        drop_stray_parts(self.work_dir, self.state)
 
     def _close_seen(self) -> None:
         if self.seen is not None:
@@ -384,181 +280,21 @@ class Exporter:
                 me_call = group.create_task(self.sources.me())
                 ws_call = group.create_task(self.sources.workspaces())
         except BaseExceptionGroup as failed:
-            raise _first(failed) from None
+            raise first_error(failed) from None
         check_account(self.out_dir, previous, me_call.result(), ws_call.result())
 
     # -- planning ----------------------------------------------------------------------------
 
-    async def _plan(self, started_at: datetime) -> tuple[ExportState, list[Workspace]]:
-        opts = self.options
-        # The setup calls do not depend on each other: one round trip instead of four.
-        try:
-            async with asyncio.TaskGroup() as group:
-                me_call = group.create_task(self.sources.me())
-                ws_call = group.create_task(self.sources.workspaces())
-                org_call = (
-                    group.create_task(self.sources.organizations()) if opts.since is None else None
-                )
-                running_call = (
-                    group.create_task(self.sources.running()) if opts.until is None else None
-                )
-        except BaseExceptionGroup as failed:
-            raise _first(failed) from None
-        me = me_call.result()
-        everything = ws_call.result()
-        chosen = self._choose_workspaces(everything)
-        zone = _zone(me.timezone)
-        self._zone = zone
-        today = datetime.now(zone).date()
-        until = opts.until or today
-        orgs = org_call.result() if org_call is not None else []
-        starts = await self._history_starts(me, orgs, chosen, until)
-        since = min(starts.values()) if starts else until
-        if since > until:
-            raise ExportOptionsError(f"since ({since}) is after until ({until})")
-        if running_call is not None:
-            running = running_call.result()
-        else:
-            running = await self.sources.running() if until >= today else None
-        fmt = opts.format or "jsonl"
-        options = opts.requested(fmt)
-        options["page_size"] = self.sources.page_size
-        state = ExportState(
-            tool_version=__version__,
-            format=fmt,
-            options=options,
-            since=since.isoformat(),
-            until=until.isoformat(),
-            timezone=me.timezone,
-            user_id=me.id,
-            workspaces=[
-                {
-                    "id": ws.id,
-                    "name": ws.name or str(ws.id),
-                    "organization_id": ws.organization_id,
-                    "since": starts[ws.id].isoformat(),
-                }
-                for ws in chosen
-            ],
-            started_at=started_at.isoformat(),
-            track_base_url=self._base_url("track"),
-            reports_base_url=self._base_url("reports"),
-            source=self._source(),
-            account_workspaces=sorted(ws.id for ws in everything),
-        )
-        self._add_units(state, chosen, starts, until, running)
+    async def _plan(
+        self, started_at: datetime, previous: ExportState | None = None
+    ) -> tuple[ExportState, list[Workspace]]:
+        planner = Planner(self.client, self.sources, self.options, self._source())
+        state, chosen = await planner.plan(started_at, previous)
+        self._zone = planner.zone
         return state, chosen
 
     def _base_url(self, which: str) -> str:
-        urls = getattr(self.client, "_base_urls", ("", "", ""))
-        return str(urls[0] if which == "track" else urls[1])
-
-    def _choose_workspaces(self, everything: list[Workspace]) -> list[Workspace]:
-        wanted = self.options.workspaces
-        if wanted is None:
-            return list(everything)
-        by_id = {ws.id: ws for ws in everything}
-        unknown = [w for w in wanted if w not in by_id]
-        if unknown:
-            yours = ", ".join(f"{ws.id} ({ws.name})" for ws in everything) or "none"
-            raise ExportOptionsError(
-                f"workspace {', '.join(map(str, unknown))} is not one of yours: {yours}"
-            )
-        return [by_id[w] for w in wanted]
-
-    async def _history_starts(
-        self, me: Me, orgs: list[Organization], chosen: list[Workspace], until: date
-    ) -> dict[int, date]:
-        """Where each workspace's history begins.
-
-        With ``since`` that is it. Otherwise the earliest of the user's and the
-        organizations' creation days, then one Reports probe per workspace for the year
-        before (entries can be back-dated, or older than the user in a shared workspace);
-        each probe that finds something moves the start back a year and probes again.
-        """
-        if self.options.since is not None:
-            return {ws.id: self.options.since for ws in chosen}
-        stamps: list[datetime] = [me.created_at] if me.created_at else []
-        wanted_orgs = {ws.organization_id for ws in chosen}
-        stamps += [o.created_at for o in orgs if o.id in wanted_orgs and o.created_at]
-        first = min((s.astimezone(self._zone).date() for s in stamps), default=until)
-        first = max(EARLIEST, min(first, until))
-
-        async def probe(ws: Workspace) -> tuple[int, date]:
-            start = first
-            while start > EARLIEST:
-                lo = max(EARLIEST, start - timedelta(days=WINDOW_DAYS))
-                try:
-                    found = await self.sources.any_entry(ws.id, lo, start - timedelta(days=1))
-                except _SKIPPABLE as exc:
-                    if not _skippable(exc):
-                        raise
-                    break
-                if not found:
-                    break
-                start = lo
-            return ws.id, start
-
-        return dict(await asyncio.gather(*(probe(ws) for ws in chosen)))
-
-    def _add_units(
-        self,
-        state: ExportState,
-        chosen: list[Workspace],
-        starts: dict[int, date],
-        until: date,
-        running: TimeEntry | None,
-    ) -> None:
-        state.units["workspaces"] = Unit(key="workspaces", kind="workspaces", part="workspaces")
-        for ws in chosen:
-            for kind in ("projects", "clients", "tags", "tasks"):
-                key = f"{kind}/{ws.id}"
-                state.units[key] = Unit(
-                    key=key, kind=kind, workspace_id=ws.id, part=f"{kind}.{ws.id}"
-                )
-            start = starts[ws.id]
-            while start <= until:
-                # Day counts, never a date past ``until``: a range ending near date.max is fine.
-                if (until - start).days < WINDOW_DAYS:
-                    end = until
-                else:
-                    end = start + timedelta(days=WINDOW_DAYS - 1)
-                self._add_window(state, ws.id, start, end)
-                if end == until:
-                    break
-                start = end + timedelta(days=1)
-        if running is not None and running.start is not None:
-            day = running.start.astimezone(self._zone).date()
-            ws_id = running.workspace_id
-            since = starts.get(ws_id or 0)
-            if ws_id is not None and since is not None and since <= day <= until:
-                key = f"time_entries/{ws_id}/running"
-                state.units[key] = Unit(
-                    key=key,
-                    kind="time_entries",
-                    workspace_id=ws_id,
-                    part=f"time_entries.{ws_id}.running",
-                )
-                state.running = {
-                    "row": record_dict(running),
-                    "id": running.id,
-                    "workspace_id": ws_id,
-                    "seen": False,
-                }
-
-    @staticmethod
-    def _add_window(state: ExportState, ws_id: int, start: date, end: date) -> Unit:
-        key = f"time_entries/{ws_id}/{start.isoformat()}"
-        unit = Unit(
-            key=key,
-            kind="time_entries",
-            workspace_id=ws_id,
-            start=start.isoformat(),
-            end=end.isoformat(),
-            part=f"time_entries.{ws_id}.{start.isoformat()}",
-        )
-        state.units[key] = unit
-        return unit
+        return base_url(self.client, which)
 
     def _write_workspaces(self, workspaces: list[Workspace]) -> None:
         assert self.state is not None
@@ -577,7 +313,9 @@ class Exporter:
     async def _fetch(self) -> None:
         assert self.state is not None
         pending = [
-            u for u in self.state.units.values() if not u.done and not u.key.endswith("/running")
+            u
+            for u in self.state.units.values()
+            if not u.done and not u.key.endswith(("/running", "/carry"))
         ]
         order = {ws["id"]: i for i, ws in enumerate(self.state.workspaces)}
         pending.sort(key=lambda u: (u.is_window, u.start or "", order.get(u.workspace_id or 0, 0)))
@@ -591,7 +329,7 @@ class Exporter:
                 for _ in range(self.options.concurrency):
                     group.create_task(self._worker())
         except BaseExceptionGroup as failed:
-            raise _first(failed) from None
+            raise first_error(failed) from None
         finally:
             for task in background:
                 task.cancel()
@@ -633,6 +371,7 @@ class Exporter:
             if unit.kind == "clients":
                 clients = await self.sources.clients(unit.workspace_id)
                 self._write(unit, tbl, [tbl.row(c) for c in self._fresh(unit, clients)])
+                self._remember(unit, clients)
             elif unit.is_window:
                 await self._run_window(unit, tbl)
             else:
@@ -640,9 +379,10 @@ class Exporter:
                 async with listing:
                     async for page in listing.pages():
                         self._write(unit, tbl, [tbl.row(r) for r in self._fresh(unit, page)])
+                        self._remember(unit, page)
                         unit.cursor = listing.cursor
-        except _SKIPPABLE as exc:
-            if not _skippable(exc):
+        except SKIPPABLE as exc:
+            if not skippable(exc):
                 raise
             # Toggl answers a revoked token with 403 on workspace paths too: make sure it
             # is the workspace that refuses, not the credentials (this raises if so).
@@ -652,11 +392,21 @@ class Exporter:
         unit.done = True
         self.sink.finish(unit)
         self._dirty = True
+        if unit.kind in NAMED_KINDS:
+            self._names_ready(unit.workspace_id)
+
+    def _remember(self, unit: Unit, records: Sequence[Any]) -> None:
+        assert self.names is not None
+        self.names.add(unit.kind, records)
 
     async def _run_window(self, unit: Unit, tbl: Table) -> None:
         assert unit.workspace_id is not None
         assert unit.end is not None
         ws_id = unit.workspace_id
+        assert self.names is not None
+        names = self.names
+        await names.ready(ws_id)
+        at = tbl.index
         listing = self.sources.time_entries(
             ws_id, unit.first_day(), date.fromisoformat(unit.end), unit.cursor
         )
@@ -681,6 +431,7 @@ class Exporter:
                     row = tbl.row(entry)
                     if row[0][1] is None:  # the workspace_id column: Reports rows lack it
                         row[0][1] = ws_id
+                    names.join(row[0], at)
                     rows.append(row)
                 if running is not None and any(e.id == running_id for e in entries):
                     running["seen"] = True
@@ -751,13 +502,99 @@ class Exporter:
         assert self.seen is not None
         fresh = self._fresh(unit, [SimpleNamespace(id=running["id"])])
         if not running["seen"] and fresh:
-            self._write(unit, tbl, [tbl.split(running["row"])])
+            row = tbl.split(running["row"])
+            assert self.names is not None
+            self.names.join(row[0], tbl.index)
+            self._write(unit, tbl, [row])
             start = running["row"].get("start")
             if isinstance(start, str):
                 self._cover([datetime.fromisoformat(start).astimezone(self._zone)])
         unit.done = True
         self.sink.finish(unit)
         self._commit()
+
+    # -- carrying over (--update) ------------------------------------------------------------
+
+    def _carry(self) -> None:
+        """Copy the entries older than ``recheck_from`` from the finished export's own file,
+        unless this run wrote them already (an entry moved into the re-read window)."""
+        assert self.state is not None
+        assert self.sink is not None
+        assert self.seen is not None
+        assert self.names is not None
+        state = self.state
+        if state.recheck_from is None:
+            return
+        cutoff = date.fromisoformat(state.recheck_from)
+        tbl = table("time_entries")
+        at = tbl.index
+        before = self.work_dir / "window-before.json"
+        if not before.exists():  # what the re-read window held, to count the changes
+            with writing(self.out_dir):
+                atomic_write(before, _json.dumps(self._window(cutoff)))
+        for unit in state.units.values():
+            if not unit.key.endswith("/carry") or unit.done:
+                continue
+            self.sink.open(unit, tbl)
+            rows: list[Row] = []
+            with writing(self.out_dir):
+                for row in read_rows(state.format, self.out_dir, tbl):
+                    values = row[0]
+                    if values[at["workspace_id"]] != unit.workspace_id:
+                        continue
+                    start = values[at["start"]]
+                    if start is None or (
+                        datetime.fromisoformat(start).astimezone(self._zone).date() >= cutoff
+                    ):
+                        continue
+                    ident = values[0]
+                    if ident is not None and not self.seen.add("time_entries", ident):
+                        continue
+                    self.names.join(values, at)
+                    rows.append(row)
+                    if len(rows) >= 5000:
+                        self._write(unit, tbl, rows)
+                        rows = []
+                        self._commit()
+            self._write(unit, tbl, rows)
+            unit.done = True
+            self.sink.finish(unit)
+            self._commit()
+
+    def _window(self, cutoff: date) -> dict[str, str | None]:
+        """id -> ``at`` of the entries in the export's files that start on ``cutoff`` or later."""
+        assert self.state is not None
+        tbl = table("time_entries")
+        at = tbl.index
+        found: dict[str, str | None] = {}
+        for values, _ in read_rows(self.state.format, self.out_dir, tbl):
+            start = values[at["start"]]
+            if start is None or datetime.fromisoformat(start).astimezone(self._zone).date() >= (
+                cutoff
+            ):
+                found[str(values[0])] = values[at["at"]]
+        return found
+
+    def _update_record(self, state: ExportState) -> dict[str, Any]:
+        """One line of the manifest's ``updates``: rows inserted, changed and deleted in the
+        re-read window (by id and ``at``), and what was carried over."""
+        assert state.recheck_from is not None
+        carried = sum(u.count for u in state.units.values() if u.key.endswith("/carry"))
+        entries = counts_of(state)["time_entries"]
+        with writing(self.out_dir):
+            old = _json.loads((self.work_dir / "window-before.json").read_bytes())
+            new = self._window(date.fromisoformat(state.recheck_from))
+        return {
+            "finished_at": state.finished_at,
+            "recheck_from": state.recheck_from,
+            "requests": state.requests,
+            "entries": entries,
+            "carried_over": carried,
+            "read_again": entries - carried,
+            "inserted": len(new.keys() - old.keys()),
+            "changed": sum(1 for k in new.keys() & old.keys() if new[k] != old[k]),
+            "deleted": len(old.keys() - new.keys()),
+        }
 
     # -- splitting ---------------------------------------------------------------------------
 
@@ -791,7 +628,7 @@ class Exporter:
         _, unit, lo, hi = best
         middle = lo + timedelta(days=((hi - lo).days + 1) // 2)
         assert unit.workspace_id is not None
-        new = self._add_window(self.state, unit.workspace_id, middle, hi)
+        new = add_window(self.state, unit.workspace_id, middle, hi)
         unit.stop_before = middle.isoformat()
         self._dirty = True
         return new
@@ -806,9 +643,10 @@ class Exporter:
             self.sink.sync()
             if self.seen is not None:
                 self.state.seen = self.seen.sync()
-            self.state.requests = self._requests_before + (
-                self.client.requests_sent - self._requests_at_start
-            )
+            if self.names is not None:
+                self.names.save()
+                self.state.unresolved = dict(self.names.unresolved)
+            self.state.requests = self.meter.requests()
             self.state.save(self.checkpoint_path)
         self._dirty = False
 
@@ -832,19 +670,9 @@ class Exporter:
             self._report()
             await asyncio.sleep(self.options.progress_interval)
 
-    def _quota_wait(self) -> float | None:
-        waits = [q.seconds_to_reset() for q in self.client.quotas.values() if q.exhausted()]
-        return max(waits) if waits else None
-
     def _note_quota_wait(self, wait: float | None) -> None:
         assert self.state is not None
-        now = time.monotonic()
-        if wait is not None and self._wait_started is None:
-            self._wait_started = now
-            self.state.quota_waits += 1
-        elif wait is None and self._wait_started is not None:
-            self.state.quota_wait_seconds += now - self._wait_started
-            self._wait_started = None
+        self.meter.note_quota_wait(self.state, wait)
 
     def _warn(self, message: str) -> None:
         assert self.state is not None
@@ -853,234 +681,31 @@ class Exporter:
 
     def _counts(self) -> dict[str, int]:
         assert self.state is not None
-        counts = dict.fromkeys(KINDS, 0)
-        for unit in self.state.units.values():
-            counts[unit.kind] += unit.count
-        return counts
+        return counts_of(self.state)
 
     def _report(self) -> None:
         if self.state is None:
             return
-        wait = self._quota_wait()
-        self._note_quota_wait(wait)
+        self._note_quota_wait(self.meter.quota_wait())
         if self.on_progress is not None:
             self.on_progress(self.progress())
 
     def progress(self) -> ExportProgress:
         """A snapshot of where the export stands."""
         assert self.state is not None
-        state = self.state
-        elapsed = time.monotonic() - self._started
-        per_ws: dict[int, dict[str, int]] = {
-            ws["id"]: dict.fromkeys(KINDS[1:], 0) for ws in state.workspaces
-        }
-        covered: dict[int, int] = dict.fromkeys(per_ws, 0)
-        span: dict[int, int] = dict.fromkeys(per_ws, 0)
-        done: dict[int, bool] = dict.fromkeys(per_ws, True)
-        for unit in state.units.values():
-            ws = unit.workspace_id
-            if ws is None or ws not in per_ws:
-                continue
-            per_ws[ws][unit.kind] += unit.count
-            covered[ws] += unit.covered_days()
-            span[ws] += unit.span_days()
-            done[ws] = done[ws] and unit.done
-        counts = self._counts()
-        workspaces = tuple(
-            WorkspaceProgress(
-                id=ws["id"],
-                name=ws["name"],
-                counts=per_ws[ws["id"]],
-                fraction=1.0 if done[ws["id"]] else covered[ws["id"]] / max(1, span[ws["id"]]),
-                done=done[ws["id"]],
-            )
-            for ws in state.workspaces
-        )
-        total_span = sum(span.values())
-        fraction = 1.0 if self._phase == "done" else sum(covered.values()) / max(1, total_span)
-        entries = counts["time_entries"]
-        run_entries = entries - self._entries_at_start
-        requests = self._requests_before + self.client.requests_sent - self._requests_at_start
-        wait = self._quota_wait()
-        waited = state.quota_wait_seconds + (
-            time.monotonic() - self._wait_started if self._wait_started is not None else 0.0
-        )
-        busy = max(1e-6, elapsed - waited)
-        # This run's own pace; unknown (None) until it has written something, so that a
-        # resume does not show "0 entries/s, ETA 0:00".
-        rate = run_entries / busy if run_entries > 0 else None
-        quota = self._tightest_quota()
-        return ExportProgress(
-            phase=self._phase,
-            elapsed=elapsed,
-            workspaces=workspaces,
-            counts=counts,
-            entries_per_second=rate,
-            requests=requests,
-            requests_per_1000=requests * 1000 / entries if entries else None,
-            quota_remaining=quota[0] if quota else None,
-            quota_wait=wait,
-            eta=self._eta(fraction, entries, rate, wait, quota),
-            fraction=fraction,
-        )
-
-    def _tightest_quota(self) -> tuple[int, float, str] | None:
-        """(remaining, seconds to reset, bucket) of the workspace bucket with least left."""
-        best: tuple[int, float, str] | None = None
-        for bucket, quota in self.client.quotas.items():
-            if not bucket.startswith("workspace:"):
-                continue
-            self._max_remaining[bucket] = max(
-                self._max_remaining.get(bucket, 0), quota.remaining + 1
-            )
-            self._window_len[bucket] = max(self._window_len.get(bucket, 0.0), quota.resets_in)
-            if best is None or quota.remaining < best[0]:
-                best = (quota.remaining, quota.seconds_to_reset(), bucket)
-        return best
-
-    def _eta(
-        self,
-        fraction: float,
-        entries: int,
-        rate: float | None,
-        wait: float | None,
-        quota: tuple[int, float, str] | None,
-    ) -> float | None:
-        if self._phase == "done":
-            return 0.0
-        if fraction <= 0.0 or entries == 0 or not rate:
-            return None
-        remaining = entries / fraction - entries
-        eta = remaining / rate
-        if quota is not None:
-            left, resets, bucket = quota
-            needed = remaining / self.sources.page_size
-            if needed > left:
-                per_window = max(1, self._max_remaining.get(bucket, 1))
-                window = max(1.0, self._window_len.get(bucket, 3600.0))
-                windows = (needed - left) / per_window
-                eta = max(eta, resets + max(0.0, windows - 1) * window + (wait or 0.0))
-        return eta
+        return self.meter.snapshot(self.state, self._phase)
 
     # -- the end -----------------------------------------------------------------------------
-
-    def _groups(self) -> list[tuple[Table, list[Unit]]]:
-        assert self.state is not None
-        order = {ws["id"]: i for i, ws in enumerate(self.state.workspaces)}
-
-        def key(unit: Unit) -> tuple[int, str]:
-            return order.get(unit.workspace_id or 0, -1), unit.start or "~running"
-
-        groups = []
-        for kind in KINDS:
-            units = sorted((u for u in self.state.units.values() if u.kind == kind), key=key)
-            groups.append((table(kind), units))
-        return groups
-
-    def _write_manifest(self, state: ExportState, started_at: datetime) -> None:
-        counts = self._counts()
-        entries = counts["time_entries"]
-        manifest = {
-            "tool": {"name": "toggl-async", "version": __version__},
-            "api": {
-                "track": "v9",
-                "reports": "v3",
-                "track_base_url": state.track_base_url,
-                "reports_base_url": state.reports_base_url,
-            },
-            "format": state.format,
-            "user_id": state.user_id,
-            "timezone": state.timezone,
-            "range": {
-                "since": state.since,
-                "until": state.until,
-                "timezone": state.timezone,
-                "first_entry": state.first_entry,
-                "last_entry": state.last_entry,
-            },
-            "complete": not missing(state),
-            "missing": missing(state),
-            "workspaces": [
-                {k: ws[k] for k in ("id", "name", "organization_id", "since")}
-                for ws in state.workspaces
-            ],
-            "counts": counts,
-            "files": state.files,
-            "requests": {
-                "total": state.requests,
-                "per_1000_entries": round(state.requests * 1000 / entries, 2) if entries else None,
-            },
-            "quota_waits": {
-                "count": state.quota_waits,
-                "seconds": round(state.quota_wait_seconds, 1),
-            },
-            "runs": state.runs,
-            "started_at": state.started_at,
-            "finished_at": state.finished_at,
-            "warnings": state.warnings,
-            "time_entries": (
-                "Every stopped entry Reports v3 shows you in these workspaces (all members' "
-                "entries where you may see them), with the report row's fields, plus your "
-                "running entry from /me/time_entries/current."
-            ),
-        }
-        with writing(self.out_dir):
-            atomic_write(self.out_dir / MANIFEST, _json.dumps(manifest) + b"\n")
 
     def _summary(
         self, state: ExportState, started_at: datetime, *, already_complete: bool = False
     ) -> ExportSummary:
-        counts = self._counts() if self.state is state else _counts_of(state)
-        entries = counts["time_entries"]
-        this_run = 0 if already_complete else self.client.requests_sent - self._requests_at_start
-        finished = datetime.fromisoformat(state.finished_at) if state.finished_at else _now()
-        return ExportSummary(
-            out_dir=self.out_dir,
-            format=state.format,
-            manifest_path=self.out_dir / MANIFEST,
-            since=date.fromisoformat(state.since),
-            until=date.fromisoformat(state.until),
-            workspaces=tuple(ws["id"] for ws in state.workspaces),
-            counts=counts,
-            files=state.files,
-            requests=state.requests,
-            requests_this_run=this_run,
-            requests_per_1000_entries=state.requests * 1000 / entries if entries else None,
-            started_at=datetime.fromisoformat(state.started_at),
-            finished_at=finished,
-            elapsed=time.monotonic() - self._started if not already_complete else 0.0,
-            runs=state.runs,
-            quota_waits=state.quota_waits,
-            quota_wait_seconds=state.quota_wait_seconds,
-            warnings=tuple(state.warnings),
+        this_run = 0 if already_complete else self.meter.requests_this_run()
+        elapsed = self.meter.elapsed() if not already_complete else 0.0
+        return summarize(
+            self.out_dir,
+            state,
+            this_run=this_run,
+            elapsed=elapsed,
             already_complete=already_complete,
-            first_entry=_day(state.first_entry),
-            last_entry=_day(state.last_entry),
-            missing=tuple(missing(state)),
         )
-
-
-def _remove_empty(created: list[Path]) -> None:
-    """Remove the directories a refused run created (innermost first; only if empty)."""
-    for directory in reversed(created):
-        with contextlib.suppress(OSError):
-            directory.rmdir()
-
-
-def _day(text: str | None) -> date | None:
-    return None if text is None else date.fromisoformat(text)
-
-
-def _counts_of(state: ExportState) -> dict[str, int]:
-    counts = dict.fromkeys(KINDS, 0)
-    for unit in state.units.values():
-        counts[unit.kind] += unit.count
-    return counts
-
-
-def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The error to report from a failed task group: the first one, unwrapped."""
-    first = group.exceptions[0]
-    while isinstance(first, BaseExceptionGroup):
-        first = first.exceptions[0]
-    return first

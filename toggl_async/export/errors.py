@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from ..errors import TogglError
+from ..errors import (
+    ForbiddenError,
+    NotFoundError,
+    PaymentRequiredError,
+    QuotaExceededError,
+    TogglError,
+)
 
 __all__ = [
+    "SKIPPABLE",
     "ExportDataError",
     "ExportDirectoryError",
     "ExportError",
     "ExportLockedError",
     "ExportOptionsError",
     "ExportStateError",
+    "first_error",
+    "skippable",
 ]
 
 
@@ -43,3 +52,20 @@ class ExportDataError(ExportError, ValueError):
 
     Running again does not help: the record is named so that it can be reported or fixed.
     """
+
+
+#: Refusals that concern one workspace's listing: it is skipped (with a warning), the rest
+#: of the export goes on. A spent quota is a PaymentRequiredError too, but never skipped.
+SKIPPABLE = (ForbiddenError, PaymentRequiredError, NotFoundError)
+
+
+def skippable(exc: BaseException) -> bool:
+    return isinstance(exc, SKIPPABLE) and not isinstance(exc, QuotaExceededError)
+
+
+def first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error to report from a failed task group: the first one, unwrapped."""
+    first = group.exceptions[0]
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first

@@ -24,8 +24,9 @@ from .errors import ExportStateError
 
 __all__ = ["STATE_VERSION", "ExportState", "Unit"]
 
-STATE_VERSION = 2
-"""2: the export's identity (``source``, ``account_workspaces``), the written-id logs
+STATE_VERSION = 3
+"""3: rows in UTC with joined names (``unresolved`` counts the names not found);
+2: the export's identity (``source``, ``account_workspaces``), the written-id logs
 (``seen``) and the range covered; 1 deduplicated only against the previous page."""
 
 
@@ -144,6 +145,12 @@ class ExportState:
     quota_wait_seconds: float = 0.0
     finished_at: str | None = None
     files: dict[str, Any] = attrs.field(factory=dict)
+    recheck_from: str | None = None
+    """``--update``: the first day read again; older entries are carried over."""
+    updates: list[dict[str, Any]] = attrs.field(factory=list)
+    """Every update of this export: when, from which day, requests, rows carried/read."""
+    unresolved: dict[str, int] = attrs.field(factory=dict)
+    """Per id column: time-entry rows whose id named no object this export wrote."""
 
     def to_json(self) -> bytes:
         data = attrs.asdict(self, recurse=True)

@@ -17,7 +17,7 @@ import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
@@ -35,7 +35,19 @@ from ..records import (
 )
 from ..records.converter import RENAMES
 
-__all__ = ["EXTRA", "KINDS", "QUERY_ARTIFACTS", "SECRET_KEYS", "Row", "Table", "table"]
+__all__ = [
+    "DERIVED",
+    "EXTRA",
+    "JOINED",
+    "KINDS",
+    "QUERY_ARTIFACTS",
+    "SECRET_KEYS",
+    "Row",
+    "Table",
+    "column_kinds",
+    "table",
+    "utc_text",
+]
 
 #: Export order of the objects (files, tables, manifest).
 KINDS: tuple[str, ...] = ("workspaces", "projects", "clients", "tags", "tasks", "time_entries")
@@ -49,6 +61,38 @@ SECRET_KEYS = frozenset({"api_token", "intercom_hash"})
 QUERY_ARTIFACTS = frozenset({"row_number"})
 
 EXTRA = "extra"
+
+#: Names joined onto every time entry from the objects the same export wrote (see
+#: :mod:`.names`), so that no analysis has to start with a join. Last columns, in this order.
+JOINED: tuple[str, ...] = (
+    "workspace_name",
+    "project_name",
+    "client_id",
+    "client_name",
+    "task_name",
+    "tag_names",
+    "user_name",
+)
+
+#: Columns computed from a field whose name lies about its unit: Toggl's
+#: ``Task.tracked_seconds`` is milliseconds (its own spec says so, and the sandbox does it);
+#: the raw field is kept as sent and this one holds the same figure in seconds.
+DERIVED: dict[str, dict[str, str]] = {
+    "tasks": {
+        "tracked_time_seconds": "(None if (x := r.tracked_seconds) is None else x / 1000)",
+    },
+}
+
+
+def utc_text(value: datetime) -> str:
+    """An instant as the export writes it in every format: ISO 8601 in UTC with ``Z``.
+
+    Toggl mixes conventions (Reports rows in the user's offset, Track in ``+00:00``); one
+    spelling makes text comparisons and sorting in CSV/SQLite mean time order.
+    """
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
 
 Row = tuple[list[Any], dict[str, Any]]
 """Values in column order, and the fields that have no column."""
@@ -87,6 +131,11 @@ class Table:
         return data
 
     @functools.cached_property
+    def index(self) -> dict[str, int]:
+        """Column name -> position in a row's values."""
+        return {name: i for i, name in enumerate(self.columns)}
+
+    @functools.cached_property
     def _known(self) -> frozenset[str]:
         return frozenset(self.columns)
 
@@ -110,8 +159,17 @@ def _time(annotation: Any) -> bool:
     )
 
 
+def _instant(annotation: Any) -> bool:
+    args = typing.get_args(annotation) or (annotation,)
+    return datetime in args
+
+
 def _build(
-    name: str, record: type[Record], first: tuple[str, ...], skip: frozenset[str] = SECRET_KEYS
+    name: str,
+    record: type[Record],
+    first: tuple[str, ...],
+    skip: frozenset[str] = SECRET_KEYS,
+    last: tuple[str, ...] = (),
 ) -> Table:
     attrs.resolve_types(record)
     fields = {
@@ -119,15 +177,20 @@ def _build(
         for f in attrs.fields(record)
         if f.name != "extra" and RENAMES.get(f.name, f.name) not in skip
     }
-    columns = (*first, *(c for c in fields if c not in first))
-    ns: dict[str, Any] = {"unstructure": converter.unstructure, "SKIP": skip}
+    derived = DERIVED.get(name, {})
+    columns = (*first, *(c for c in fields if c not in first), *derived, *last)
+    ns: dict[str, Any] = {"unstructure": converter.unstructure, "SKIP": skip, "utc": utc_text}
     items = []
     for column in columns:
         field = fields.get(column)
-        if field is None:
+        if column in derived:
+            items.append(derived[column])
+        elif field is None:
             items.append("None")
         elif _plain(field.type):
             items.append(f"r.{field.name}")
+        elif _instant(field.type):
+            items.append(f"(None if (x := r.{field.name}) is None else utc(x))")
         elif _time(field.type):
             items.append(f"(None if (x := r.{field.name}) is None else x.isoformat())")
         else:
@@ -158,10 +221,62 @@ def table(kind: str) -> Table:
         "tasks": Task,
     }
     if kind == "time_entries":
-        return _build(kind, ReportTimeEntry, ("id", "workspace_id"), SECRET_KEYS | QUERY_ARTIFACTS)
+        return _build(
+            kind, ReportTimeEntry, ("id", "workspace_id"), SECRET_KEYS | QUERY_ARTIFACTS, JOINED
+        )
     if kind not in records:
         raise ValueError(f"unknown export object {kind!r}; expected one of {', '.join(KINDS)}")
     return _build(kind, records[kind], ("id",))
+
+
+#: Kinds of the columns that are not record fields (joined names, converted units).
+_COMPUTED_KINDS = {
+    "workspace_name": "text",
+    "project_name": "text",
+    "client_id": "int",
+    "client_name": "text",
+    "task_name": "text",
+    "tag_names": "list_text",
+    "user_name": "text",
+    "tracked_time_seconds": "float",
+}
+
+
+def _kind(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _kind(args[0]) if len(args) == 1 else "json"
+    if origin is list:
+        (item,) = typing.get_args(annotation) or (Any,)
+        inner = _kind(item)
+        return f"list_{inner}" if inner in ("int", "text", "float", "bool") else "json"
+    simple = {
+        bool: "bool",
+        int: "int",
+        float: "float",
+        str: "text",
+        datetime: "instant",
+        date: "date",
+    }
+    return simple.get(annotation, "json")
+
+
+@functools.cache
+def column_kinds(tbl: Table) -> dict[str, str]:
+    """Each column's kind, from the record's annotations: the one source every typed
+    format (SQLite, Parquet) maps to its own types. Kinds: ``int``, ``float``, ``bool``,
+    ``text``, ``instant`` (UTC text with ``Z``), ``date``, ``list_int``, ``list_text``,
+    ``json`` (anything nested or loosely typed, kept as JSON)."""
+    attrs.resolve_types(tbl.record)
+    fields = {RENAMES.get(f.name, f.name): f.type for f in attrs.fields(tbl.record)}
+    kinds = {}
+    for name in tbl.columns:
+        if name in _COMPUTED_KINDS and (name in JOINED or name not in fields):
+            kinds[name] = _COMPUTED_KINDS[name]
+        else:
+            kinds[name] = _kind(fields.get(name, str))
+    return kinds
 
 
 def record_dict(record: Record) -> dict[str, Any]:
