@@ -22,7 +22,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-import toggl_async.export.sinks as sinks_module
+import toggl_async.export.sink_parts as sink_parts
+import toggl_async.export.sink_sqlite as sink_sqlite
 from toggl_async import QuotaExceededError, RetryPolicy, TogglAPIError, TogglClient, TogglError
 from toggl_async.export import ExportStateError, export_account
 from toggl_async.limits import quota_bucket
@@ -127,6 +128,10 @@ def running_entry(account: Account) -> dict[str, Any]:
 # -- a crash while assembling ------------------------------------------------------------------
 
 
+SINK_MODULES = {"jsonl": sink_parts, "csv": sink_parts, "sqlite": sink_sqlite}
+"""Where each format moves its finished files into place (``os.replace``)."""
+
+
 class Crash(Exception):
     """Stands for the process dying at this point (the next run sees what it left)."""
 
@@ -175,7 +180,7 @@ async def test_a_crash_while_assembling_is_resumed_to_the_same_bytes(
     out = tmp_path / "out"
     crashing = _CrashingOs(n, when)
     with monkeypatch.context() as patch:
-        patch.setattr(sinks_module, "os", crashing)
+        patch.setattr(SINK_MODULES[fmt], "os", crashing)
         with pytest.raises(Crash):
             await export_from(sandbox, out, format=fmt)
     assert crashing.calls == n

@@ -493,5 +493,5 @@ async def test_a_bad_option_value_fails_that_account_only(
     )
     summary = await _fleet(specs, tmp_path, environ=fleet3.environ)
     assert [a.exit_code for a in summary.accounts] == [2, 0, 0]
-    assert "format must be jsonl, csv or sqlite" in summary.accounts[0].message
+    assert "format must be one of jsonl, csv, sqlite, parquet" in summary.accounts[0].message
     assert fleet3.servers[0].request_count == 0

@@ -105,6 +105,23 @@ async def test_export_many_sandbox_needs_no_token(tmp_path: Path) -> None:
     assert all(a["entries"] == 200 for a in report["accounts"])
 
 
+async def test_export_many_update_brings_every_finished_export_up_to_date(tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    code, _, err = await _run("export-many", "--sandbox", "2", out, env=_env())
+    assert code == 0, err
+    code, _, err = await _run("export-many", "--sandbox", "2", out, env=_env())
+    assert code == 0, err
+    again = json.loads((tmp_path / "out/fleet.json").read_text())["accounts"]
+    assert [a["requests"] for a in again] == [0, 0]  # finished: left alone
+    code, _, err = await _run("export-many", "--sandbox", "2", "--update", out, env=_env())
+    assert code == 0, err
+    updated = json.loads((tmp_path / "out/fleet.json").read_text())["accounts"]
+    assert all(a["requests"] > 0 for a in updated), updated  # each one re-read its window
+    for account in updated:
+        manifest = json.loads((tmp_path / "out" / account["name"] / "manifest.json").read_text())
+        assert len(manifest["updates"]) == 1
+
+
 async def test_export_many_refuses_bad_arguments_and_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, _, err = await _run("export-many", str(out), env=_env())

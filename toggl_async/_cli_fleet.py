@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .export import ExportDirectoryError
+from .export.sinks import FORMATS
 from .fleet import (
     FLEET_EXIT_SOME_FAILED,
     AccountsFileError,
@@ -79,8 +80,13 @@ def add_export_many(commands: argparse._SubParsersAction[argparse.ArgumentParser
     )
     parser.add_argument(
         "--format",
-        choices=("jsonl", "csv", "sqlite"),
+        choices=FORMATS,
         help="output format for every account (overrides the file)",
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="bring every account's finished export up to date (as `export --update`)",
     )
     parser.add_argument(
         "--no-wait",
@@ -114,6 +120,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
         out["format"] = args.format
     if args.no_wait:
         out["no_wait"] = True
+    if args.update:
+        out["update"] = True
     return out
 
 
