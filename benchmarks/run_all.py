@@ -213,13 +213,21 @@ def export_section(data: dict[str, Any]) -> str:
         for s in speed.get("scaling", [])
     ]
     memory = figures.get("peak_rss", {})
-    rss = [[f"{int(n):,}", f"{m['peak_rss_mb']:.0f}"] for n, m in memory.items()]
+    # Keys are "ENTRIES" (one format) or "ENTRIES FORMAT" (one row per format).
+    rss = [
+        [f"{int(n.split()[0]):,}", n.split()[1] if " " in n else "jsonl", f"{m['peak_rss_mb']:.0f}"]
+        for n, m in memory.items()
+    ]
     sizes = data["sizes"]
     return (
         f"### Export ({sizes['entries']:,} entries, {sizes['latency_s'] * 1000:.0f} ms latency)\n\n"
         + md_table(["run", "entries/s", "requests per 1000 entries"], rows)
         + f"\n\nSpeed-up over the sequential loop: {_x(speed['speedup'])}.\n"
-        + ("\n" + md_table(["entries exported", "peak RSS (MB)"], rss) + "\n" if rss else "")
+        + (
+            "\n" + md_table(["entries exported", "format", "peak RSS (MB)"], rss) + "\n"
+            if rss
+            else ""
+        )
     )
 
 
