@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from .._params import check_id
+from .._params import as_date, check_id
 from ..auth import Api
 from ..records.report_rows import WeeklyRow
 from ._endpoints import Download, DownloadTarget, Endpoints, segment
 
-__all__ = ["ReportExports", "extra_filters", "report_body"]
+__all__ = ["ReportExports", "extra_filters", "id_filter", "report_body"]
 
 ROUNDING_MINUTES = (0, 1, 5, 6, 10, 12, 15, 30, 60, 240)
 _FORMATS = {"detailed": ("csv", "xlsx", "pdf"), "summary": ("csv", "xlsx", "pdf")}
@@ -26,19 +26,13 @@ _MAX_DAYS = 366
 
 
 def _day(name: str, value: date | str) -> str:
-    if isinstance(value, datetime):
-        raise ValueError(f"{name} must be a date, not a datetime; pass {name}.date()")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value).isoformat()
-        except ValueError:
-            pass
-    raise ValueError(f"{name} must be a date or 'YYYY-MM-DD', got {value!r}")
+    return as_date(name, value).isoformat()
 
 
-def _id_list(name: str, values: Iterable[int | None] | None, *, nullable: bool) -> list[Any] | None:
+def id_filter(
+    name: str, values: Iterable[int | None] | None, *, nullable: bool
+) -> list[Any] | None:
+    """A filter list; ``None`` in it means "entries without one" where Toggl allows it."""
     if values is None:
         return None
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
@@ -97,13 +91,13 @@ def report_body(
         raise ValueError(f"rounding_minutes must be one of {ROUNDING_MINUTES}")
     body: dict[str, Any] = {"start_date": first, "end_date": last}
     fields = {
-        "user_ids": _id_list("user_ids", user_ids, nullable=False),
-        "project_ids": _id_list("project_ids", project_ids, nullable=True),
-        "client_ids": _id_list("client_ids", client_ids, nullable=True),
-        "tag_ids": _id_list("tag_ids", tag_ids, nullable=True),
-        "task_ids": _id_list("task_ids", task_ids, nullable=True),
-        "group_ids": _id_list("group_ids", group_ids, nullable=False),
-        "time_entry_ids": _id_list("time_entry_ids", time_entry_ids, nullable=False),
+        "user_ids": id_filter("user_ids", user_ids, nullable=False),
+        "project_ids": id_filter("project_ids", project_ids, nullable=True),
+        "client_ids": id_filter("client_ids", client_ids, nullable=True),
+        "tag_ids": id_filter("tag_ids", tag_ids, nullable=True),
+        "task_ids": id_filter("task_ids", task_ids, nullable=True),
+        "group_ids": id_filter("group_ids", group_ids, nullable=False),
+        "time_entry_ids": id_filter("time_entry_ids", time_entry_ids, nullable=False),
         "description": description,
         "billable": billable,
         "min_duration_seconds": low,

@@ -19,6 +19,7 @@ from ..transport import Response
 from ._fields import body_of
 from ._gen import ReportsEndpoints
 from ._reports_exports import ReportExports, extra_filters
+from ._reports_exports import id_filter as _ids
 
 __all__ = ["MAX_RANGE_DAYS", "ReportsResource", "ReportsSearch"]
 
@@ -43,23 +44,6 @@ def windows(start: date, end: date, max_days: int = MAX_RANGE_DAYS) -> list[tupl
         if last == end:
             return out
         start = last + timedelta(days=1)
-
-
-def _ids(name: str, values: Iterable[int | None] | None, *, nullable: bool) -> list[Any] | None:
-    """A filter list; ``None`` in it means "entries without one" where Toggl allows it."""
-    if values is None:
-        return None
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise TypeError(f"{name} must be a list of ids")
-    out: list[Any] = []
-    for i, value in enumerate(values):
-        if value is None and nullable:
-            out.append(None)
-        else:
-            out.append(check_id(f"{name}[{i}]", value))
-    if not out:
-        raise ValueError(f"{name} must not be empty (pass None for no filter)")
-    return out
 
 
 def _filters(
