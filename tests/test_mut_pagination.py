@@ -1,0 +1,255 @@
+"""Cursor edges and refusals of the paginator, pinned where mutation testing found them loose.
+
+Each test names the behaviour it pins; each one failed on the library change (mutant) it was
+written against. Requests are mocked with aioresponses and every call has a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+from toggl_async import DecodeError, RetryPolicy, TogglClient
+from toggl_async.pagination import (
+    HeaderCursor,
+    Keyset,
+    NumberedPages,
+    Offset,
+    Page,
+    PageSource,
+    PaginationError,
+    Paginator,
+    RequestSource,
+)
+from toggl_async.transport import Response
+
+from .helpers import TOKEN, TRACK, project_body, sent, task_body
+
+PROJECTS = f"{TRACK}/me/projects/paginated"
+TASKS = f"{TRACK}/me/tasks"
+ROWS = f"{TRACK}/rows"
+
+
+@pytest.fixture
+async def toggl() -> AsyncIterator[TogglClient]:
+    # No retries: a request the test did not expect fails at once instead of backing off.
+    async with TogglClient(api_token=TOKEN, retry=RetryPolicy.never()) as client:
+        yield client
+
+
+async def _take(paginator: Paginator[Any], count: int) -> list[Any]:
+    """The first ``count`` records, leaving the paginator mid-listing."""
+    taken: list[Any] = []
+    async with asyncio.timeout(10):
+        async for record in paginator:
+            taken.append(record)
+            if len(taken) == count:
+                break
+    await paginator.aclose()
+    return taken
+
+
+# -- keyset -----------------------------------------------------------------------------------
+
+
+async def test_keyset_refuses_a_page_that_ends_before_its_start(toggl: TogglClient) -> None:
+    """A page asked from id 9 that ends at id 8 ignored the position: following it would
+    repeat rows, so the walk stops with the request, the body and the position."""
+    second = [project_body(7), project_body(8)]
+    with aioresponses() as m:
+        m.get(f"{PROJECTS}?per_page=2", payload=[project_body(3), project_body(8)])
+        m.get(f"{PROJECTS}?per_page=2&start_project_id=9", payload=second)
+        seen: list[int] = []
+        with pytest.raises(PaginationError) as info:
+            async with asyncio.timeout(10):
+                async for project in toggl.me.iter_projects(per_page=2):
+                    seen.append(project.id)
+    assert seen == [3, 8]
+    error = info.value
+    assert isinstance(error, DecodeError)
+    assert error.position == {"start": 9}
+    assert error.method == "GET"
+    assert error.url == f"{PROJECTS}"
+    assert json.loads(error.body) == second
+    assert "at start_project_id=9 returned a page ending at id 8" in str(error)
+    assert "(the server ignored the position); refusing to loop" in str(error)
+
+
+async def test_keyset_cursor_mid_page_resumes_after_the_last_id_yielded(
+    toggl: TogglClient,
+) -> None:
+    with aioresponses() as m:
+        m.get(f"{PROJECTS}?per_page=3", payload=[project_body(i) for i in (3, 8, 12)])
+        paginator = toggl.me.iter_projects(per_page=3)
+        assert [p.id for p in await _take(paginator, 2)] == [3, 8]
+        cursor = paginator.cursor
+        assert (cursor["at"], cursor["skip"]) == ({"start": 9}, 0)
+        m.get(f"{PROJECTS}?per_page=3&start_project_id=9", payload=[project_body(12)])
+        async with asyncio.timeout(10):
+            rest = [p.id async for p in toggl.me.iter_projects(per_page=3, cursor=cursor)]
+        assert len(sent(m, "GET", f"{PROJECTS}?per_page=3&start_project_id=9")) == 1
+    assert rest == [12]
+
+
+async def test_keyset_items_without_an_id_name_what_is_missing(toggl: TogglClient) -> None:
+    with aioresponses() as m:
+        m.get(f"{PROJECTS}?per_page=2", payload=[project_body(3), {"name": "no id"}])
+        with pytest.raises(DecodeError, match="keyset pagination needs an 'id' on every item"):
+            await asyncio.wait_for(toggl.me.iter_projects(per_page=2).collect(), 10)
+
+
+def test_a_keyset_position_after_no_item_is_the_position_itself() -> None:
+    """``Strategy.resume`` is public (custom strategies call it): nothing consumed, no move."""
+    assert Keyset(per_page=2).resume({"start": 5}, [], 0) == ({"start": 5}, 0)
+
+
+# -- offset -----------------------------------------------------------------------------------
+
+
+async def test_offset_cursor_mid_page_resumes_at_the_next_row(toggl: TogglClient) -> None:
+    with aioresponses() as m:
+        m.get(f"{TASKS}?offset=0&per_page=2", payload=[task_body(1), task_body(2)])
+        paginator = toggl.me.iter_tasks(per_page=2)
+        assert [t.id for t in await _take(paginator, 1)] == [1]
+        cursor = paginator.cursor
+        assert (cursor["at"], cursor["skip"]) == ({"offset": 1}, 0)
+        m.get(f"{TASKS}?offset=1&per_page=2", payload=[task_body(2), task_body(3)])
+        m.get(f"{TASKS}?offset=3&per_page=2", payload=[task_body(4)])
+        async with asyncio.timeout(10):
+            rest = [t.id async for t in toggl.me.iter_tasks(per_page=2, cursor=cursor)]
+    assert rest == [2, 3, 4]
+
+
+# -- header cursor ------------------------------------------------------------------------------
+
+
+def _rows(*items: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(items)
+
+
+async def test_header_cursor_without_rows_resumes_mid_page_by_skipping(
+    toggl: TogglClient,
+) -> None:
+    """No ``row_of``: a cursor mid-page is the page's position plus the records to skip."""
+    strategy = HeaderCursor(header="X-Next-Row", param="from_row")
+    with aioresponses() as m:
+        m.get(ROWS, payload=_rows({"id": 1}, {"id": 2}), headers={"X-Next-Row": "3"})
+        m.get(f"{ROWS}?from_row=3", payload=_rows({"id": 3}, {"id": 4}))
+        paginator = toggl.paginate("GET", "/rows", strategy)
+        assert [r["id"] for r in await _take(paginator, 3)] == [1, 2, 3]
+        cursor = paginator.cursor
+        assert (cursor["at"], cursor["skip"]) == ({"row": 3}, 1)
+        m.get(f"{ROWS}?from_row=3", payload=_rows({"id": 3}, {"id": 4}))
+        async with asyncio.timeout(10):
+            rest = [r["id"] async for r in toggl.paginate("GET", "/rows", strategy, cursor=cursor)]
+    assert rest == [4]
+
+
+ROW_STRATEGY = HeaderCursor(
+    header="X-Next-Row",
+    param="from_row",
+    keep=(("X-Next-Id", "next_id"),),
+    row_of=lambda item: item["row"],
+)
+
+
+async def _second_page_rows(toggl: TogglClient, take: int) -> dict[str, Any]:
+    """Walk to the second page (rows 3, 3, 4), stop after ``take`` records: the cursor."""
+    with aioresponses() as m:
+        m.get(
+            ROWS,
+            payload=_rows({"id": 1, "row": 1}, {"id": 2, "row": 2}),
+            headers={"X-Next-Row": "3", "X-Next-Id": "abc"},
+        )
+        m.get(
+            f"{ROWS}?from_row=3",
+            payload=_rows({"id": 3, "row": 3}, {"id": 4, "row": 3}, {"id": 5, "row": 4}),
+        )
+        paginator = toggl.paginate("GET", "/rows", ROW_STRATEGY)
+        assert [r["id"] for r in await _take(paginator, take)] == list(range(1, take + 1))
+        return paginator.cursor
+
+
+async def test_header_cursor_inside_the_pages_first_row_keeps_the_page_position(
+    toggl: TogglClient,
+) -> None:
+    """Stopping inside the row the page starts with: the cursor is the page's own position
+    (with the headers kept alongside it) plus the records of that row already yielded."""
+    cursor = await _second_page_rows(toggl, 3)
+    assert (cursor["at"], cursor["skip"]) == ({"row": 3, "next_id": "abc"}, 1)
+
+
+async def test_header_cursor_at_a_later_row_points_at_that_row(toggl: TogglClient) -> None:
+    cursor = await _second_page_rows(toggl, 4)
+    assert (cursor["at"], cursor["skip"]) == ({"row": 4}, 0)
+    with aioresponses() as m:
+        m.get(f"{ROWS}?from_row=4", payload=_rows({"id": 5, "row": 4}))
+        async with asyncio.timeout(10):
+            rest = [
+                r["id"] async for r in toggl.paginate("GET", "/rows", ROW_STRATEGY, cursor=cursor)
+            ]
+    assert rest == [5]
+
+
+# -- page sources written by users --------------------------------------------------------------
+
+
+class PlainSource(PageSource[int]):
+    """Pages of plain ints (no ``id`` attribute): nothing to compare pages by."""
+
+    kind = "plain"
+
+    def __init__(self, pages: Sequence[Sequence[int]]) -> None:
+        self.pages = pages
+
+    def first(self) -> dict[str, Any]:
+        return {"page": 0}
+
+    async def fetch(self, at: dict[str, Any]) -> Page[int]:
+        index = at["page"]
+        nxt = {"page": index + 1} if index + 1 < len(self.pages) else None
+        return Page(list(self.pages[index]), nxt)
+
+
+async def test_a_source_of_records_without_ids_is_walked_to_the_end() -> None:
+    """Records without an ``id`` cannot be compared between pages: no page is refused as a
+    repeat (pages of equal values are real data here, not an ignored position)."""
+    paginator = Paginator(PlainSource([[1, 2], [1, 2], [3]]))
+    assert await asyncio.wait_for(paginator.collect(), 10) == [1, 2, 1, 2, 3]
+
+
+def test_a_pagination_error_made_by_hand_has_empty_details() -> None:
+    """Custom sources raise it with a message only; the details default to empty."""
+    error = PaginationError("stuck")
+    assert (error.method, error.url, error.body, error.position) == ("", "", b"", None)
+    assert str(error) == "stuck"
+
+
+async def test_request_source_fetch_gives_the_decoded_page_and_the_next_position() -> None:
+    """``RequestSource.fetch`` (the one-page call of the public source) decodes the page."""
+    sent_params: list[dict[str, Any]] = []
+
+    async def send(params: dict[str, Any]) -> Response:
+        sent_params.append(params)
+        from multidict import CIMultiDict, CIMultiDictProxy
+
+        body = json.dumps([{"id": 1}, {"id": 2}]).encode()
+        return Response(
+            status=200,
+            headers=CIMultiDictProxy(CIMultiDict()),
+            body=body,
+            method="GET",
+            url="u",
+        )
+
+    source = RequestSource(strategy=Offset(per_page=2), into=dict, send=send, query={})
+    page = await source.fetch({"offset": 4})
+    assert sent_params == [{"offset": 4, "per_page": 2}]
+    assert list(page.items) == [{"id": 1}, {"id": 2}]
+    assert page.next == {"offset": 6}
+    assert NumberedPages(per_page=2).first() == {"page": 1}
