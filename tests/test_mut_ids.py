@@ -5,13 +5,32 @@ too, but slowly), each written against a change mutation testing showed they let
 from __future__ import annotations
 
 import os
+import signal
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
 from toggl_async.export import ExportStateError
 from toggl_async.export.ids import INT64_MAX, IdSet, SeenIds
+
+
+@pytest.fixture(autouse=True)
+def deadline() -> Iterator[None]:
+    """A probe that never ends (an empty slot not recognised) fails the test in 5 s."""
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError("the id set did not answer within 5 s (an endless probe?)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, 5.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _colliding(count: int, slots: int = 1024) -> list[int]:

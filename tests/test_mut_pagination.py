@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aioresponses import aioresponses
 
-from toggl_async import DecodeError, RetryPolicy, TogglClient
+from toggl_async import DecodeError, InvalidCursorError, RetryPolicy, TogglClient
 from toggl_async.pagination import (
     HeaderCursor,
     Keyset,
@@ -99,7 +99,9 @@ async def test_keyset_cursor_mid_page_resumes_after_the_last_id_yielded(
 async def test_keyset_items_without_an_id_name_what_is_missing(toggl: TogglClient) -> None:
     with aioresponses() as m:
         m.get(f"{PROJECTS}?per_page=2", payload=[project_body(3), {"name": "no id"}])
-        with pytest.raises(DecodeError, match="keyset pagination needs an 'id' on every item"):
+        with pytest.raises(
+            DecodeError, match=r"shape: keyset pagination needs an 'id' on every item$"
+        ):
             await asyncio.wait_for(toggl.me.iter_projects(per_page=2).collect(), 10)
 
 
@@ -194,6 +196,54 @@ async def test_header_cursor_at_a_later_row_points_at_that_row(toggl: TogglClien
                 r["id"] async for r in toggl.paginate("GET", "/rows", ROW_STRATEGY, cursor=cursor)
             ]
     assert rest == [5]
+
+
+def test_a_header_cursor_position_after_a_whole_page_is_the_page_and_its_size() -> None:
+    """Every item of the page consumed: no next item to take a row from."""
+    items = [{"id": 3, "row": 3}, {"id": 4, "row": 3}]
+    assert ROW_STRATEGY.resume({"row": 3}, items, 2) == ({"row": 3}, 2)
+
+
+# -- cursors of another listing -------------------------------------------------------------------
+
+
+async def test_a_cursor_of_another_listing_says_which_and_what_to_do(toggl: TogglClient) -> None:
+    cursor = toggl.me.iter_tasks(per_page=2).cursor
+    with pytest.raises(InvalidCursorError) as info:
+        toggl.me.iter_projects(per_page=2, cursor=cursor)
+    assert str(info.value) == (
+        "this cursor is for a 'offset' listing (version 1), not this 'keyset' one; "
+        "pass the cursor of the same method"
+    )
+
+
+async def test_a_cursor_that_is_not_a_dict_is_refused_by_what_it_is(toggl: TogglClient) -> None:
+    with pytest.raises(InvalidCursorError) as info:
+        toggl.me.iter_projects(per_page=2, cursor="page 2")  # type: ignore[arg-type]
+    assert str(info.value) == "cursor must be the dict from Paginator.cursor, got 'page 2'"
+
+
+async def test_a_cursor_of_other_arguments_shows_both(toggl: TogglClient) -> None:
+    cursor = toggl.me.iter_tasks(per_page=2).cursor
+    with pytest.raises(InvalidCursorError) as info:
+        toggl.me.iter_tasks(per_page=3, cursor=cursor)
+    made, call = "{'path': '/me/tasks', 'per_page': 2}", "{'path': '/me/tasks', 'per_page': 3}"
+    assert str(info.value) == (
+        f"this cursor was made with other arguments ({made}) than this call ({call}); "
+        "call the method with the same arguments to resume"
+    )
+
+
+async def test_a_cursor_without_a_skip_starts_at_its_page(toggl: TogglClient) -> None:
+    """``skip`` may be left out of a cursor (written by hand): nothing of the page is skipped."""
+    cursor = toggl.me.iter_tasks(per_page=2).cursor
+    cursor["at"] = {"offset": 2}
+    del cursor["skip"]
+    with aioresponses() as m:
+        m.get(f"{TASKS}?offset=2&per_page=2", payload=[task_body(3)])
+        async with asyncio.timeout(10):
+            ids = [t.id async for t in toggl.me.iter_tasks(per_page=2, cursor=cursor)]
+    assert ids == [3]
 
 
 # -- page sources written by users --------------------------------------------------------------
