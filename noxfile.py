@@ -78,7 +78,8 @@ def mutation(session: nox.Session) -> None:
     """
     session.install("-e", ".[fast,cli,test]")
     session.install("mutmut>=3.3")
-    session.run("mutmut", "run", *session.posargs)
+    # Two workers at most: a mutant's tests start servers and subprocesses of their own.
+    session.run("mutmut", "run", "--max-children", "2", *session.posargs)
     session.run("mutmut", "results", success_codes=[0, 1])
 
 

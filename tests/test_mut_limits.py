@@ -278,6 +278,20 @@ async def test_a_free_slot_is_taken_at_once_by_acquire() -> None:
     assert slots.try_acquire()
 
 
+async def test_a_waiter_cancelled_in_the_queue_gives_back_no_slot_it_never_had() -> None:
+    slots = Slots(1)
+    assert slots.try_acquire()
+    async with asyncio.timeout(5):
+        waiter = asyncio.ensure_future(slots.acquire())
+        await asyncio.sleep(0)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+    assert not slots.try_acquire()  # the holder still holds the only slot
+    slots.release()
+    assert slots.try_acquire() and not slots.try_acquire()
+
+
 # -- RateLimiter ------------------------------------------------------------------------------
 
 
@@ -308,6 +322,17 @@ async def test_the_rate_limiter_spaces_requests_by_its_interval(
     await limiter.acquire()
     await limiter.acquire()
     assert fake.sleeps == [0.25, 0.5, 0.25]
+
+
+async def test_a_rate_below_one_a_second_is_a_wait_of_more_than_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = _Sleeps()
+    monkeypatch.setattr(limits_module, "asyncio", fake)
+    limiter = RateLimiter(0.5, clock=Clock(0.0))
+    await limiter.acquire()
+    await limiter.acquire()
+    assert fake.sleeps == [2.0]
 
 
 @pytest.mark.parametrize("rate", [0, -1.0, math.nan])

@@ -1,1 +1,106 @@
-"""Placeholder: filled below."""
+"""Transport edges pinned where mutation testing found them loose: the boundary between a
+spent quota and a paid feature, the lowest redirect status, what a traceback with locals
+shows of the credentials, and the figures errors carry. Requests go to aioresponses; every
+call has a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import traceback
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+from toggl_async import (
+    NotFoundError,
+    PaymentRequiredError,
+    QuotaExceededError,
+    RedirectError,
+    RetryPolicy,
+    ServerError,
+    TogglClient,
+)
+from toggl_async.auth import Api
+from toggl_async.transport import Request
+
+from .helpers import TOKEN, TRACK, sent
+
+WEBHOOKS = "https://api.track.toggl.com/webhooks/api/v1"
+
+
+@pytest.fixture
+async def toggl() -> AsyncIterator[TogglClient]:
+    async with TogglClient(api_token=TOKEN, retry=RetryPolicy.never()) as client:
+        yield client
+
+
+async def test_a_402_with_one_request_left_is_a_paid_feature_not_a_spent_quota(
+    toggl: TogglClient,
+) -> None:
+    one_left = {"X-Toggl-Quota-Remaining": "1", "X-Toggl-Quota-Resets-In": "1800"}
+    with aioresponses() as m:
+        m.get(f"{TRACK}/workspaces/1/projects/2", status=402, headers=one_left, body='"premium"')
+        with pytest.raises(PaymentRequiredError) as info:
+            await asyncio.wait_for(toggl.projects.get(1, 2), 10)
+    assert not isinstance(info.value, QuotaExceededError)
+
+
+async def test_a_300_is_a_redirect_with_the_servers_message(toggl: TogglClient) -> None:
+    with aioresponses() as m:
+        m.get(f"{TRACK}/me", status=300, body='"pick one"', headers={"Location": "https://x/"})
+        with pytest.raises(RedirectError) as info:
+            await asyncio.wait_for(toggl.me.get(), 10)
+    assert info.value.status == 300
+    assert "failed with HTTP 300: pick one" in str(info.value)
+    assert info.value.location == "https://x/"
+
+
+async def test_a_traceback_with_locals_shows_the_credential_header_masked() -> None:
+    """With a caller's session the credential travels in per-request headers: a traceback
+    rendered with its locals (as error trackers do) shows the header, masked."""
+    async with aiohttp.ClientSession() as session:
+        toggl = TogglClient(api_token=TOKEN, retry=RetryPolicy.never(), session=session)
+        async with toggl:
+            with aioresponses() as m:
+                m.get(f"{TRACK}/me", status=500, body='"boom"')
+                with pytest.raises(ServerError) as info:
+                    await asyncio.wait_for(toggl.me.get(), 10)
+    error = info.value
+    below_the_test = error.__traceback__.tb_next if error.__traceback__ else None
+    rendered = traceback.TracebackException(type(error), error, below_the_test, capture_locals=True)
+    text = "".join(rendered.format())
+    assert "headers = {'Authorization': '***'}" in text
+    assert TOKEN not in text
+
+
+async def test_a_sink_that_cannot_rewind_is_named_by_its_type(toggl: TogglClient) -> None:
+    class Pipe(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def tell(self) -> int:
+            raise io.UnsupportedOperation("not seekable")
+
+    request = Request(method="GET", api=Api.TRACK, path="/export.zip")
+    with aioresponses() as m:
+        with pytest.raises(TypeError) as info:
+            await toggl._transport.send(request, sink=Pipe())  # type: ignore[arg-type]
+        assert not m.requests
+    assert str(info.value) == (
+        "sink must be a seekable binary file open for writing (a retry rewinds it), got Pipe"
+    )
+
+
+async def test_a_missing_subscription_names_the_listing_it_was_looked_for_in(
+    toggl: TogglClient,
+) -> None:
+    with aioresponses() as m:
+        m.get(f"{WEBHOOKS}/subscriptions/7", payload=[])
+        with pytest.raises(NotFoundError) as info:
+            await asyncio.wait_for(toggl.webhooks.get(7, 99), 10)
+        assert len(sent(m, "GET", f"{WEBHOOKS}/subscriptions/7")) == 1
+    assert info.value.url == f"{WEBHOOKS}/subscriptions/7"
+    assert info.value.method == "GET"
