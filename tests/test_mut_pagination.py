@@ -246,6 +246,25 @@ async def test_a_cursor_without_a_skip_starts_at_its_page(toggl: TogglClient) ->
     assert ids == [3]
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"skip": "1"}, "malformed cursor: "),
+        ({"skip": True}, "malformed cursor: "),
+        ({"skip": 1.0}, "malformed cursor: "),
+        ({"at": [1]}, "malformed cursor: "),
+        ({"skip": -1}, "malformed cursor (negative skip): "),
+    ],
+)
+async def test_a_malformed_cursor_is_refused_and_shown(
+    toggl: TogglClient, change: dict[str, Any], message: str
+) -> None:
+    cursor = {**toggl.me.iter_tasks(per_page=2).cursor, **change}
+    with pytest.raises(InvalidCursorError) as info:
+        toggl.me.iter_tasks(per_page=2, cursor=cursor)
+    assert str(info.value) == f"{message}{cursor!r}"
+
+
 # -- page sources written by users --------------------------------------------------------------
 
 

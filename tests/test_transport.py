@@ -236,11 +236,11 @@ async def test_402_with_quota_headers_is_quota_exceeded_and_raised_at_once() -> 
                 body='"You have hit your hourly limit for API calls"',
             )
             with pytest.raises(QuotaExceededError) as info:
-                await toggl.me.get()
+                await asyncio.wait_for(toggl.me.get(), 10)  # a deadline: a bug waits an hour
             assert len(sent(m, "GET", f"{TRACK}/me")) == 1
             # The quota is known to be spent: the next call does not even go out.
             with pytest.raises(QuotaExceededError):
-                await toggl.me.get()
+                await asyncio.wait_for(toggl.me.get(), 10)  # a deadline: a bug waits an hour
             assert len(sent(m, "GET", f"{TRACK}/me")) == 1
     assert info.value.remaining == 0 and info.value.resets_in == 1234
     assert "1234 s" in str(info.value)
@@ -256,7 +256,7 @@ async def test_402_without_quota_headers_is_payment_required_and_never_retried()
                 body='"Custom project colors available only for premium plans"',
             )
             with pytest.raises(PaymentRequiredError) as info:
-                await toggl.me.get()
+                await asyncio.wait_for(toggl.me.get(), 10)  # a deadline: a bug waits an hour
             assert len(sent(m, "GET", f"{TRACK}/me")) == 1
     assert not isinstance(info.value, QuotaExceededError)
     assert "premium" in str(info.value)
@@ -272,7 +272,7 @@ async def test_wait_for_quota_waits_for_the_reset_then_succeeds() -> None:
                 payload=me_body(9),
                 headers={"X-Toggl-Quota-Remaining": "29", "X-Toggl-Quota-Resets-In": "3600"},
             )
-            assert (await toggl.me.get()).id == 9
+            assert (await asyncio.wait_for(toggl.me.get(), 10)).id == 9  # a deadline
             assert len(sent(m, "GET", f"{TRACK}/me")) == 2
     assert toggl.quota is not None and toggl.quota.remaining == 29
     assert toggl.quotas["user"].resets_in == 3600
@@ -289,7 +289,7 @@ async def test_wait_for_quota_refuses_waits_longer_than_allowed() -> None:
                 body='"quota"',
             )
             with pytest.raises(QuotaExceededError):
-                await toggl.me.get()
+                await asyncio.wait_for(toggl.me.get(), 10)  # a deadline: a bug waits an hour
 
 
 async def test_invalid_json_body_is_a_decode_error() -> None:
