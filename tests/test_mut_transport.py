@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import io
 import traceback
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aioresponses import aioresponses
 
 from toggl_async import (
@@ -104,3 +106,62 @@ async def test_a_missing_subscription_names_the_listing_it_was_looked_for_in(
         assert len(sent(m, "GET", f"{WEBHOOKS}/subscriptions/7")) == 1
     assert info.value.url == f"{WEBHOOKS}/subscriptions/7"
     assert info.value.method == "GET"
+
+
+# -- bodies that arrive after their headers (streamed from a real socket) -------------------------
+
+
+@asynccontextmanager
+async def serve(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> AsyncIterator[str]:
+    """An HTTP server on a free loopback port answering every path with ``handler``."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+def streamed(status: int, body: bytes) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A handler sending the headers first and ``body`` a moment later, chunked; ``/me``
+    answers with ``status``, any other path with 200."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=status if request.path == "/me" else 200)
+        await response.prepare(request)
+        await asyncio.sleep(0.05)
+        if body:
+            await response.write(body)
+        await response.write_eof()
+        return response
+
+    return handler
+
+
+async def test_an_empty_body_that_arrives_late_is_empty() -> None:
+    async with serve(streamed(500, b"")) as base:
+        toggl = TogglClient(api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never())
+        async with toggl:
+            with pytest.raises(ServerError) as info:
+                await asyncio.wait_for(toggl.me.get(), 10)
+            assert await asyncio.wait_for(toggl.request("GET", "/empty"), 10) is None
+    assert info.value.body == b""
+
+
+async def test_a_late_body_of_exactly_the_cap_is_read() -> None:
+    body = b'"' + b"x" * 998 + b'"'
+    async with serve(streamed(200, body)) as base:
+        toggl = TogglClient(
+            api_token=TOKEN,
+            track_base_url=base,
+            retry=RetryPolicy.never(),
+            max_response_bytes=1000,
+        )
+        async with toggl:
+            assert await asyncio.wait_for(toggl.request("GET", "/x"), 10) == "x" * 998
