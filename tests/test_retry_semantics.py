@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -430,6 +431,31 @@ async def test_quota_wait_is_the_reset_plus_capped_jitter(
     assert [r.getMessage() for r in caplog.records] == [
         f"Toggl API quota spent (user); waiting {wait:.0f} s for it to reset"
     ]
+
+
+@pytest.mark.parametrize(("second_reset", "sleep", "logged"), [("1", 2.0, 1), ("1.5", 2.5, 2)])
+async def test_a_quota_wait_is_logged_once_per_reset_not_per_retry(
+    clock: VirtualClock,
+    caplog: pytest.LogCaptureFixture,
+    second_reset: str,
+    sleep: float,
+    logged: int,
+) -> None:
+    """Waits whose reset instants are at most 2 s apart wait for one reset: one log line."""
+    # Whole seconds and a 1 s jitter (base 2 * 0.5, capped at 1): the reset instants are
+    # exactly N + 101 and N + 103 (2 s apart) or N + 103.5 (2.5 s apart).
+    clock.now = float(math.floor(clock.now))
+    retry = policy(wait_for_quota=True, backoff_base=2.0)
+    caplog.set_level(logging.WARNING, logger="toggl_async")
+    async with client(retry) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=402, headers=_quota_spent("100"), body='"quota"')
+            m.get(f"{TRACK}/me", status=402, headers=_quota_spent(second_reset), body='"q"')
+            m.get(f"{TRACK}/me", payload=me_body(1))
+            assert (await asyncio.wait_for(toggl.me.get(), 10)).id == 1
+    assert clock.sleeps == [101.0, sleep]
+    waits = [r.getMessage() for r in caplog.records if "quota spent" in r.getMessage()]
+    assert len(waits) == logged, waits
 
 
 async def test_quota_error_carries_status_message_and_request_id() -> None:
