@@ -110,6 +110,18 @@ def test_a_keyset_position_after_no_item_is_the_position_itself() -> None:
     assert Keyset(per_page=2).resume({"start": 5}, [], 0) == ({"start": 5}, 0)
 
 
+async def test_pages_with_a_limit_inside_a_page_leave_a_cursor_after_the_last_item(
+    toggl: TogglClient,
+) -> None:
+    with aioresponses() as m:
+        m.get(f"{PROJECTS}?per_page=3", payload=[project_body(i) for i in (3, 8, 12)])
+        paginator = toggl.me.iter_projects(per_page=3, limit=2)
+        async with asyncio.timeout(10):
+            pages = [[p.id for p in page] async for page in paginator.pages()]
+    assert pages == [[3, 8]]
+    assert (paginator.cursor["at"], paginator.cursor["skip"]) == ({"start": 9}, 0)
+
+
 # -- offset -----------------------------------------------------------------------------------
 
 
@@ -125,6 +137,28 @@ async def test_offset_cursor_mid_page_resumes_at_the_next_row(toggl: TogglClient
         async with asyncio.timeout(10):
             rest = [t.id async for t in toggl.me.iter_tasks(per_page=2, cursor=cursor)]
     assert rest == [2, 3, 4]
+
+
+async def test_offset_pages_with_a_limit_inside_a_page_leave_a_cursor_after_it(
+    toggl: TogglClient,
+) -> None:
+    with aioresponses() as m:
+        m.get(f"{TASKS}?offset=4&per_page=3", payload=[task_body(i) for i in (5, 6, 7)])
+        paginator = toggl.me.iter_tasks(per_page=3, offset=4, limit=2)
+        async with asyncio.timeout(10):
+            pages = [[t.id for t in page] async for page in paginator.pages()]
+    assert pages == [[5, 6]]
+    assert (paginator.cursor["at"], paginator.cursor["skip"]) == ({"offset": 6}, 0)
+
+
+async def test_an_envelope_without_its_array_says_what_was_expected(toggl: TogglClient) -> None:
+    with aioresponses() as m:
+        m.get(f"{TRACK}/workspaces/4/tasks?active=both&page=1&per_page=2", payload={"data": {}})
+        with pytest.raises(DecodeError) as info:
+            await asyncio.wait_for(toggl.tasks.iter(4, per_page=2).collect(), 10)
+    assert str(info.value).endswith(
+        "returned a page of an unexpected shape: expected an object with a 'data' array"
+    )
 
 
 # -- header cursor ------------------------------------------------------------------------------
