@@ -4,8 +4,10 @@ a record turned back into the API's dict without its unknown keys overriding a f
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
+import attrs
 import pytest
 
 from toggl_async import DecodeError
@@ -89,3 +91,28 @@ def test_unknown_keys_never_override_a_field_when_turned_back_into_a_dict() -> N
     clash = Tag(id=1, workspace_id=2, name="real", extra={"name": "shadow", "more": 1})
     out = to_dict(clash)
     assert out["name"] == "real" and out["more"] == 1
+
+
+@attrs.define
+class Point:
+    """A plain attrs class (not a record): cattrs' own hook, which raises its own errors."""
+
+    x: int
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+def test_errors_other_than_shape_errors_are_named_by_their_type_only() -> None:
+    """Such an error's text may quote the value: the message names the exception type."""
+    with pytest.raises(DecodeError) as info:
+        structure({"y": "secret"}, Point, method="GET", url="u")
+    assert str(info.value) == "GET u returned data that does not fit Point: unreadable (KeyError)"
+    with pytest.raises(DecodeError) as info:
+        structure(["red", "secret"], list[Colour])
+    assert str(info.value) == (
+        "returned data that does not fit list[Colour]: item 1: unreadable (ValueError)"
+    )
+    assert "secret" not in str(info.value)
+    assert structure(["red"], list[Colour]) == [Colour.RED]
