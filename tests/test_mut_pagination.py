@@ -299,6 +299,34 @@ async def test_a_malformed_cursor_is_refused_and_shown(
     assert str(info.value) == f"{message}{cursor!r}"
 
 
+# -- the paginator's own state --------------------------------------------------------------------
+
+
+async def test_the_last_record_handed_out_makes_the_cursor_done(toggl: TogglClient) -> None:
+    """Reading the cursor right after the listing's last record (before the loop ends)."""
+    with aioresponses() as m:
+        m.get(f"{TASKS}?offset=0&per_page=3", payload=[task_body(1), task_body(2)])
+        paginator = toggl.me.iter_tasks(per_page=3)
+        cursors: list[dict[str, Any]] = []
+        async with asyncio.timeout(10):
+            async for _ in paginator:
+                cursors.append(paginator.cursor)
+    assert [c.get("done") for c in cursors] == [None, True]
+    assert cursors[0]["at"] == {"offset": 1} and paginator.done
+
+
+async def test_aclose_ends_the_iteration_and_can_be_called_again() -> None:
+    paginator = Paginator(PlainSource([[1, 2], [3, 4]]))
+    await paginator.aclose()  # never iterated: nothing to stop
+    records = aiter(paginator)
+    async with asyncio.timeout(10):
+        assert await anext(records) == 1
+        await paginator.aclose()
+        with pytest.raises(StopAsyncIteration):
+            await anext(records)
+        await paginator.aclose()
+
+
 # -- page sources written by users --------------------------------------------------------------
 
 
