@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -442,9 +441,8 @@ async def test_a_quota_wait_is_logged_once_per_reset_not_per_retry(
     logged: int,
 ) -> None:
     """Waits whose reset instants are at most 2 s apart wait for one reset: one log line."""
-    # Whole seconds and a 1 s jitter (base 2 * 0.5, capped at 1): the reset instants are
-    # exactly N + 101 and N + 103 (2 s apart) or N + 103.5 (2.5 s apart).
-    clock.now = float(math.floor(clock.now))
+    # A 1 s jitter (base 2 * 0.5, capped at 1): the reset instants are t + 101 and t + 103
+    # (2 s apart, exactly: whole and half seconds add to t without rounding) or t + 103.5.
     retry = policy(wait_for_quota=True, backoff_base=2.0)
     caplog.set_level(logging.WARNING, logger="toggl_async")
     async with client(retry) as toggl:
