@@ -137,6 +137,14 @@ def test_the_tracker_keeps_the_lowest_figure_of_a_window_per_bucket() -> None:
     assert tracker.get("user") is lower and tracker.latest is lower
 
 
+def test_a_higher_figure_in_the_last_second_of_a_window_is_still_stale() -> None:
+    clock = Clock()
+    tracker = QuotaTracker(clock)
+    first = tracker.observe("user", headers("1", "60"))
+    clock.now = 1059.5  # half a second before the reset
+    assert tracker.observe("user", headers("5", "0.5")) is first
+
+
 def test_a_new_window_replaces_the_figure_outright() -> None:
     clock = Clock()
     tracker = QuotaTracker(clock)

@@ -21,6 +21,7 @@ from toggl_async import (
     PaymentRequiredError,
     QuotaExceededError,
     RedirectError,
+    ResponseTooLargeError,
     RetryPolicy,
     ServerError,
     TogglClient,
@@ -128,16 +129,18 @@ async def serve(
         await runner.cleanup()
 
 
-def streamed(status: int, body: bytes) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """A handler sending the headers first and ``body`` a moment later, chunked; ``/me``
-    answers with ``status``, any other path with 200."""
+def streamed(status: int, *chunks: bytes) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A handler sending the headers first and each chunk a moment later; ``/me`` answers
+    with ``status``, any other path with 200."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(status=status if request.path == "/me" else 200)
         await response.prepare(request)
+        for chunk in chunks:
+            await asyncio.sleep(0.05)
+            if chunk:
+                await response.write(chunk)
         await asyncio.sleep(0.05)
-        if body:
-            await response.write(body)
         await response.write_eof()
         return response
 
@@ -154,9 +157,11 @@ async def test_an_empty_body_that_arrives_late_is_empty() -> None:
     assert info.value.body == b""
 
 
-async def test_a_late_body_of_exactly_the_cap_is_read() -> None:
+@pytest.mark.parametrize("pieces", [1, 2])
+async def test_a_late_body_of_exactly_the_cap_is_read(pieces: int) -> None:
     body = b'"' + b"x" * 998 + b'"'
-    async with serve(streamed(200, body)) as base:
+    chunks = [body] if pieces == 1 else [body[:500], body[500:]]
+    async with serve(streamed(200, *chunks)) as base:
         toggl = TogglClient(
             api_token=TOKEN,
             track_base_url=base,
@@ -165,3 +170,24 @@ async def test_a_late_body_of_exactly_the_cap_is_read() -> None:
         )
         async with toggl:
             assert await asyncio.wait_for(toggl.request("GET", "/x"), 10) == "x" * 998
+
+
+@pytest.mark.parametrize("pieces", [1, 2])
+async def test_a_late_body_past_the_cap_says_the_cap(pieces: int) -> None:
+    body = b'"' + b"x" * 999 + b'"'
+    chunks = [body] if pieces == 1 else [body[:500], body[500:]]
+    async with serve(streamed(200, *chunks)) as base:
+        toggl = TogglClient(
+            api_token=TOKEN,
+            track_base_url=base,
+            retry=RetryPolicy.never(),
+            max_response_bytes=1000,
+        )
+        async with toggl:
+            with pytest.raises(ResponseTooLargeError) as info:
+                await asyncio.wait_for(toggl.request("GET", "/x"), 10)
+    assert str(info.value) == (
+        f"GET {base}/x returned more than 1000 bytes (decoded); "
+        "raise max_response_bytes= if that is expected"
+    )
+    assert info.value.limit == 1000
