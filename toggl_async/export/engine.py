@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _json
 from ..records import Workspace
 from ._fs import DirectoryLock, atomic_write
+from .amounts import split_amounts
 from .carry import read_rows
 from .directory import (
     WORK_DIR,
@@ -407,14 +408,20 @@ class Exporter:
         names = self.names
         await names.ready(ws_id)
         at = tbl.index
+        grouped = unit.path == "grouped"
         listing = self.sources.time_entries(
-            ws_id, unit.first_day(), date.fromisoformat(unit.end), unit.cursor
+            ws_id, unit.first_day(), date.fromisoformat(unit.end), unit.cursor, grouped=grouped
         )
         running = self.state.running if self.state is not None else None
         running_id = running["id"] if running is not None else None
+        amount_at = at["billable_amount_in_cents"]
         async with listing:
             async for page in listing.pages():
+                unit.requests += 1
                 entries: Sequence[Any] = page
+                amounts: dict[int, int | None] = {}
+                if grouped:
+                    entries, amounts = await self._ungroup(unit, page)
                 ended = False
                 if unit.stop_before is not None:
                     # Rows from the split day on belong to the unit that took them over
@@ -431,6 +438,8 @@ class Exporter:
                     row = tbl.row(entry)
                     if row[0][1] is None:  # the workspace_id column: Reports rows lack it
                         row[0][1] = ws_id
+                    if entry.id in amounts:  # the entry's own share of a grouped row
+                        row[0][amount_at] = amounts[entry.id]
                     names.join(row[0], at)
                     rows.append(row)
                 if running is not None and any(e.id == running_id for e in entries):
@@ -443,6 +452,37 @@ class Exporter:
                 unit.cursor = listing.cursor
                 if ended:
                     return
+
+    async def _ungroup(
+        self, unit: Unit, page: Sequence[Any]
+    ) -> tuple[Sequence[Any], dict[int, int | None]]:
+        """A grouped page as the ungrouped search gives it: each entry's own amount, derived
+        where the row's total checks out, else the entries read again ungrouped by id."""
+        split = split_amounts(page)
+        if not split.untrusted:
+            return page, split.amounts
+        assert unit.workspace_id is not None
+        wanted = {e.id for e in split.untrusted}
+        days = [e.start.date() for e in split.untrusted]  # the report's own (local) days
+        again: dict[int, Any] = {}
+        listing = self.sources.entries_by_id(
+            unit.workspace_id, min(days), max(days), sorted(wanted)
+        )
+        async with listing:
+            async for part in listing.pages():
+                unit.requests += 1
+                again.update((e.id, e) for e in part if e.id in wanted)
+        unit.refetched += len(wanted)
+        gone = len(wanted - again.keys())
+        if gone:
+            # Deleted (or moved out of the workspace) between the two reads: the ungrouped
+            # search would not list them either, so they are not written.
+            self._warn(
+                f"workspace {unit.workspace_id}: {gone} time entries vanished between a "
+                "grouped read and its ungrouped check; they were not written"
+            )
+        entries = [again.get(e.id) if e.id in wanted else e for e in page]
+        return [e for e in entries if e is not None], split.amounts
 
     def _fresh(self, unit: Unit, page: Sequence[Any]) -> list[Any]:
         """The records not written yet: every id once per object, whatever page it comes
@@ -628,7 +668,7 @@ class Exporter:
         _, unit, lo, hi = best
         middle = lo + timedelta(days=((hi - lo).days + 1) // 2)
         assert unit.workspace_id is not None
-        new = add_window(self.state, unit.workspace_id, middle, hi)
+        new = add_window(self.state, unit.workspace_id, middle, hi, unit.path)
         unit.stop_before = middle.isoformat()
         self._dirty = True
         return new

@@ -113,6 +113,7 @@ class Sandbox:
         me_time_entries_limit: int = 1000,
         null_optional: bool = False,
         max_recorded: int = 100_000,
+        reports_billing_rounding_minutes: int = 0,
     ) -> None:
         if reports_long_range not in ("reject", "shorten"):
             raise ValueError(
@@ -135,6 +136,7 @@ class Sandbox:
             me_time_entries_max_days=me_time_entries_max_days,
             me_time_entries_limit=me_time_entries_limit,
             null_optional=null_optional,
+            reports_billing_rounding_minutes=reports_billing_rounding_minutes,
         )
         self._ctx = Context(self.account, limits, self.credentials)
         self._ctx.quota_view = self._quota_view

@@ -1,0 +1,149 @@
+"""Issue 13, fewer requests: the grouped Reports path gives exactly the rows of the
+all-Reports path, at most 8 requests per 1000 entries on the default sandbox account, and
+reads untrusted grouped rows again so that no amount is ever a guess."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_export import _cancel_after, assert_matches, export_from, read_export
+from toggl_async.export import ExportStateError
+from toggl_async.export.amounts import bound
+from toggl_async.export.cost import estimate
+from toggl_async.testing import Account, Sandbox
+
+# The default ``toggl-async export DIR --sandbox`` account: the demo preset, seed 1, as of
+# today's midnight (what cli._sandbox_account builds).
+_MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def by_id(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    out = {row["id"]: row for row in rows}
+    assert len(out) == len(rows), "an id is written twice"
+    return out
+
+
+def reports_searches(sandbox: Sandbox) -> list[dict[str, Any]]:
+    """The bodies of the Reports detailed searches the sandbox served."""
+    return [
+        json.loads(r.body or b"{}")
+        for r in sandbox.requests
+        if r.method == "POST" and r.path.endswith("/search/time_entries")
+    ]
+
+
+def assert_same_rows(a: Path, b: Path, fmt: str) -> None:
+    left, right = read_export(a, fmt), read_export(b, fmt)
+    for kind in left:
+        assert by_id(left[kind]) == by_id(right[kind]), f"{fmt} {kind} differ by path"
+
+
+async def test_default_sandbox_account_costs_at_most_8_per_1000_with_the_same_rows(
+    tmp_path: Path,
+) -> None:
+    account = Account.demo(seed=1, now=_MIDNIGHT)
+    async with Sandbox(account) as sandbox:
+        counts = {}
+        for paths in ("reports", "auto"):
+            before = sandbox.request_count
+            summary = await export_from(sandbox, tmp_path / paths, paths=paths)
+            counts[paths] = (sandbox.request_count - before) * 1000 / summary.entries
+        assert_same_rows(tmp_path / "reports", tmp_path / "auto", "jsonl")
+        assert counts["auto"] <= 8.0, counts
+        assert counts["reports"] > 20.0, counts  # what it replaces, measured the same way
+        assert any(body.get("grouped") is True for body in reports_searches(sandbox))
+    manifest = json.loads((tmp_path / "auto" / "manifest.json").read_text())
+    grouped = manifest["requests"]["paths"]["grouped"]
+    assert grouped["entries"] == summary.entries - 1  # all but the running entry
+    assert grouped["per_1000_entries"] <= 8.0
+    assert grouped["refetched"] == 0  # the sandbox's amounts always check out
+    assert {w["path"] for w in manifest["requests"]["workspaces"]} == {"grouped"}
+    plain = json.loads((tmp_path / "reports" / "manifest.json").read_text())
+    assert set(plain["requests"]["paths"]) == {"reports"}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite", "parquet"])
+async def test_every_format_has_the_same_rows_by_either_path(
+    toggl_sandbox: Sandbox, tmp_path: Path, fmt: str
+) -> None:
+    await export_from(toggl_sandbox, tmp_path / "reports", format=fmt, paths="reports")
+    await export_from(toggl_sandbox, tmp_path / "auto", format=fmt)
+    assert_same_rows(tmp_path / "reports", tmp_path / "auto", fmt)
+    assert_matches(toggl_sandbox.account, read_export(tmp_path / "auto", fmt))
+
+
+async def test_grouped_rows_hold_several_entries_with_amounts(
+    toggl_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The equality above means something: grouped rows of several billable entries were
+    read, and their entries' amounts are each their own, not the row's total."""
+    await export_from(toggl_sandbox, tmp_path)
+    rows = read_export(tmp_path, "jsonl")["time_entries"]
+    shared = [
+        r
+        for r in rows
+        if r.get("hourly_rate_in_cents") is not None
+        and r["billable_amount_in_cents"] == round(r["seconds"] * r["hourly_rate_in_cents"] / 3600)
+    ]
+    assert len(shared) == sum(1 for r in rows if r.get("hourly_rate_in_cents") is not None) > 50
+
+
+async def test_untrusted_grouped_rows_are_read_again_with_reports_own_amounts(
+    toggl_sandbox_factory: Any, tmp_path: Path
+) -> None:
+    """A variant sandbox bills each entry rounded up to 15 minutes: the amounts derived from
+    seconds and the rate do not add up to the rows' totals, so those rows are read again
+    ungrouped and every amount is Reports' own per-entry figure."""
+    sandbox = await toggl_sandbox_factory(reports_billing_rounding_minutes=15)
+    await export_from(sandbox, tmp_path / "reports", paths="reports")
+    await export_from(sandbox, tmp_path / "auto")
+    assert_same_rows(tmp_path / "reports", tmp_path / "auto", "jsonl")
+    by_ids = [b for b in reports_searches(sandbox) if b.get("time_entry_ids")]
+    assert by_ids and all("grouped" not in b for b in by_ids)
+    manifest = json.loads((tmp_path / "auto" / "manifest.json").read_text())
+    assert manifest["requests"]["paths"]["grouped"]["refetched"] > 0
+    # Not every entry: rows of one entry and rows without a rate need no second read.
+    assert (
+        manifest["requests"]["paths"]["grouped"]["refetched"]
+        < manifest["counts"]["time_entries"] // 2
+    )
+
+
+async def test_a_resume_keeps_the_path_it_started_with(
+    toggl_sandbox_factory: Any, tmp_path: Path
+) -> None:
+    sandbox = await toggl_sandbox_factory(latency=0.002)
+    task = asyncio.ensure_future(
+        export_from(sandbox, tmp_path, paths="reports", checkpoint_interval=0.01, concurrency=2)
+    )
+    await _cancel_after(sandbox, sandbox.request_count + 12, task)
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(ExportStateError, match="paths"):
+        await export_from(sandbox, tmp_path, paths="auto")
+    await export_from(sandbox, tmp_path)  # no paths given: the one recorded
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert set(manifest["requests"]["paths"]) == {"reports"}
+    assert manifest["runs"] == 2
+    assert_matches(sandbox.account, read_export(tmp_path, "jsonl"))
+    assert not any(b.get("grouped") for b in reports_searches(sandbox))
+
+
+def test_the_rounding_bound_is_exact() -> None:
+    # n per-entry roundings (each within half a cent) against one rounded total.
+    assert [bound(n) for n in range(1, 6)] == [0, 1, 2, 2, 3]
+    # Reached: three entries of 1.5 cents each round to 2, their total 4.5 to 4.
+    assert sum(round(1.5) for _ in range(3)) - round(4.5) == bound(3)
+
+
+def test_the_estimate_uses_the_same_model_as_the_export() -> None:
+    guess = estimate(30_000, workspaces=3, years=3)
+    assert guess.per_1000(guess.best) <= 8.0 < 20.0 <= guess.per_1000(guess.worst)
+    with pytest.raises(ValueError, match="entries_per_row"):
+        estimate(10, entries_per_row=0.5)
