@@ -452,6 +452,45 @@ class Exporter:
                 unit.cursor = listing.cursor
                 if ended:
                     return
+                if grouped and self._grouping_costs_more(ws_id):
+                    break
+            else:
+                return
+        # Grouping costs more than it saves here (rows keep failing their check): read the
+        # rest of the window one row per entry. Entries of the current day written already
+        # are skipped by ``_fresh``; nothing is read twice into the files.
+        self._warn(
+            f"workspace {ws_id}: grouped Reports rows kept failing their amount check; "
+            "the rest of its entries were read one row per entry"
+        )
+        day = date.fromisoformat(unit.position or unit.first_day().isoformat())
+        if day <= unit.first_day():
+            unit.path, unit.cursor = "reports", None
+            await self._run_window(unit, tbl)
+            return
+        assert self.state is not None
+        rest = add_window(self.state, ws_id, day, unit.last_day(), "reports")
+        unit.stop_before = day.isoformat()
+        self._queue.append(rest)
+        self._dirty = True
+
+    def _grouping_costs_more(self, ws_id: int) -> bool:
+        """Whether the workspace's grouped pages with their second reads have cost more
+        requests than one row per entry would have: judged once rows were read again and
+        after a few pages, allowing each window its last, partial page (both paths pay it)."""
+        assert self.state is not None
+        requests = entries = windows = refetched = 0
+        for unit in self.state.units.values():
+            if unit.workspace_id == ws_id and unit.is_window and unit.path == "grouped":
+                requests += unit.requests
+                entries += unit.count
+                windows += unit.requests > 0
+                refetched += unit.refetched
+        return (
+            refetched > 0
+            and requests >= 3
+            and (requests - windows) * self.sources.page_size > entries
+        )
 
     async def _ungroup(
         self, unit: Unit, page: Sequence[Any]
@@ -659,7 +698,10 @@ class Exporter:
                 continue
             read = max(1, (position - unit.first_day()).days + 1)
             expected = unit.count / read * days
-            if expected < 4 * self.sources.page_size:
+            # In pages, as this unit reads them (a grouped page holds several rows' entries):
+            # a split costs a partial page, so it must leave at least four for each half.
+            per_page = unit.count / unit.requests if unit.requests else self.sources.page_size
+            if expected < 4 * max(1.0, per_page):
                 continue
             if best is None or expected > best[0]:
                 best = (expected, unit, lo, hi)
@@ -668,7 +710,10 @@ class Exporter:
         _, unit, lo, hi = best
         middle = lo + timedelta(days=((hi - lo).days + 1) // 2)
         assert unit.workspace_id is not None
-        new = add_window(self.state, unit.workspace_id, middle, hi, unit.path)
+        path = unit.path
+        if path == "grouped" and self._grouping_costs_more(unit.workspace_id):
+            path = "reports"
+        new = add_window(self.state, unit.workspace_id, middle, hi, path)
         unit.stop_before = middle.isoformat()
         self._dirty = True
         return new
