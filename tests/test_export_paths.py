@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +18,7 @@ from tests.test_export import _cancel_after, assert_matches, export_from, read_e
 from toggl_async.export import ExportStateError
 from toggl_async.export.amounts import bound
 from toggl_async.export.cost import estimate
+from toggl_async.export.engine import Exporter
 from toggl_async.testing import Account, Sandbox
 
 # The default ``toggl-async export DIR --sandbox`` account: the demo preset, seed 1, as of
@@ -150,3 +153,30 @@ def test_the_estimate_uses_the_same_model_as_the_export() -> None:
     assert guess.per_1000(guess.best) <= 8.0 < 20.0 <= guess.per_1000(guess.worst)
     with pytest.raises(ValueError, match="entries_per_row"):
         estimate(10, entries_per_row=0.5)
+
+
+async def test_a_window_that_switches_path_on_its_first_day_writes_each_entry_once(
+    toggl_sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The switch to one row per entry, taken while the window is still on its first day:
+    the window starts again on the other path, and what it wrote is not written twice."""
+    dense = Account.generate(seed=2, projects_per_workspace=10, time_entries=4000, years=1)
+    sandbox = await toggl_sandbox_factory(account=dense, reports_billing_rounding_minutes=15)
+    account = sandbox.account
+    zone = ZoneInfo(account.me["timezone"])
+    wid = account.workspaces[0]["id"]
+    days = Counter(
+        datetime.fromisoformat(e["start"]).astimezone(zone).date()
+        for e in account.time_entries
+        if e["workspace_id"] == wid and e["stop"] is not None
+    )
+    day = max(days, key=lambda d: (days[d], d))
+    options = {"since": day, "until": day, "workspaces": [wid], "page_size": 2}
+    await export_from(sandbox, tmp_path / "reports", paths="reports", **options)
+    # Whatever the figures, judge grouping too dear after the first page.
+    monkeypatch.setattr(Exporter, "_grouping_costs_more", lambda self, ws_id: True)
+    await export_from(sandbox, tmp_path / "auto", concurrency=1, **options)
+    assert_same_rows(tmp_path / "reports", tmp_path / "auto", "jsonl")
+    manifest = json.loads((tmp_path / "auto" / "manifest.json").read_text())
+    assert manifest["counts"]["time_entries"] == days[day] > 10
+    assert set(manifest["requests"]["paths"]) == {"reports"}  # the one window, switched
