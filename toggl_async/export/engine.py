@@ -15,7 +15,10 @@ How the work is cut up, and why:
 * **Time entries** come from Reports v3 detailed search (every member's stopped entries,
   with the report's row fields joined in) for the whole range; ``/me/time_entries`` would
   only reach the last three months and only the user's own entries. The running entry, which
-  Reports never lists, comes from ``/me/time_entries/current``.
+  Reports never lists, comes from ``/me/time_entries/current``. Each window reads either
+  *grouped* rows (alike entries of a day in one row: fewer pages; per-entry amounts derived
+  and checked in :mod:`.amounts`, untrusted rows read again by id) or one row per entry
+  (``paths="reports"``, or once grouping costs a workspace more than it saves).
 * **Splitting.** When a worker runs out of units while a window still has far to go, the
   window is split at a day ahead of where it is: the original stops before that day and a
   new unit reads from it. Splits cost at most one partial page each, so they happen only
@@ -41,7 +44,6 @@ from typing import TYPE_CHECKING, Any
 from .. import _json
 from ..records import Workspace
 from ._fs import DirectoryLock, atomic_write
-from .amounts import split_amounts
 from .carry import read_rows
 from .directory import (
     WORK_DIR,
@@ -59,6 +61,7 @@ from .errors import (
     first_error,
     skippable,
 )
+from .grouped import costs_more, ungroup
 from .identity import check_account, check_options
 from .ids import INT64_MAX, SeenIds
 from .names import NAMED_KINDS, Names
@@ -421,7 +424,12 @@ class Exporter:
                 entries: Sequence[Any] = page
                 amounts: dict[int, int | None] = {}
                 if grouped:
-                    entries, amounts = await self._ungroup(unit, page)
+                    entries, amounts, gone = await ungroup(self.sources, unit, page)
+                    if gone:
+                        self._warn(
+                            f"workspace {ws_id}: {gone} time entries vanished between a "
+                            "grouped read and its ungrouped check; they were not written"
+                        )
                 ended = False
                 if unit.stop_before is not None:
                     # Rows from the split day on belong to the unit that took them over
@@ -473,55 +481,6 @@ class Exporter:
         unit.stop_before = day.isoformat()
         self._queue.append(rest)
         self._dirty = True
-
-    def _grouping_costs_more(self, ws_id: int) -> bool:
-        """Whether the workspace's grouped pages with their second reads have cost more
-        requests than one row per entry would have: judged once rows were read again and
-        after a few pages, allowing each window its last, partial page (both paths pay it)."""
-        assert self.state is not None
-        requests = entries = windows = refetched = 0
-        for unit in self.state.units.values():
-            if unit.workspace_id == ws_id and unit.is_window and unit.path == "grouped":
-                requests += unit.requests
-                entries += unit.count
-                windows += unit.requests > 0
-                refetched += unit.refetched
-        return (
-            refetched > 0
-            and requests >= 3
-            and (requests - windows) * self.sources.page_size > entries
-        )
-
-    async def _ungroup(
-        self, unit: Unit, page: Sequence[Any]
-    ) -> tuple[Sequence[Any], dict[int, int | None]]:
-        """A grouped page as the ungrouped search gives it: each entry's own amount, derived
-        where the row's total checks out, else the entries read again ungrouped by id."""
-        split = split_amounts(page)
-        if not split.untrusted:
-            return page, split.amounts
-        assert unit.workspace_id is not None
-        wanted = {e.id for e in split.untrusted}
-        days = [e.start.date() for e in split.untrusted]  # the report's own (local) days
-        again: dict[int, Any] = {}
-        listing = self.sources.entries_by_id(
-            unit.workspace_id, min(days), max(days), sorted(wanted)
-        )
-        async with listing:
-            async for part in listing.pages():
-                unit.requests += 1
-                again.update((e.id, e) for e in part if e.id in wanted)
-        unit.refetched += len(wanted)
-        gone = len(wanted - again.keys())
-        if gone:
-            # Deleted (or moved out of the workspace) between the two reads: the ungrouped
-            # search would not list them either, so they are not written.
-            self._warn(
-                f"workspace {unit.workspace_id}: {gone} time entries vanished between a "
-                "grouped read and its ungrouped check; they were not written"
-            )
-        entries = [again.get(e.id) if e.id in wanted else e for e in page]
-        return [e for e in entries if e is not None], split.amounts
 
     def _fresh(self, unit: Unit, page: Sequence[Any]) -> list[Any]:
         """The records not written yet: every id once per object, whatever page it comes
@@ -674,6 +633,10 @@ class Exporter:
             "changed": sum(1 for k in new.keys() & old.keys() if new[k] != old[k]),
             "deleted": len(old.keys() - new.keys()),
         }
+
+    def _grouping_costs_more(self, ws_id: int) -> bool:
+        assert self.state is not None
+        return costs_more(self.state, ws_id, self.sources.page_size)
 
     # -- splitting ---------------------------------------------------------------------------
 
