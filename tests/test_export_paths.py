@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.test_export import _cancel_after, assert_matches, export_from, read_export
-from toggl_async.export import ExportStateError
+from toggl_async.export import ExportOptionsError, ExportStateError
 from toggl_async.export.amounts import bound
 from toggl_async.export.cost import estimate
 from toggl_async.export.engine import Exporter
@@ -67,6 +67,9 @@ async def test_default_sandbox_account_costs_at_most_8_per_1000_with_the_same_ro
     assert grouped["per_1000_entries"] <= 8.0
     assert grouped["refetched"] == 0  # the sandbox's amounts always check out
     assert {w["path"] for w in manifest["requests"]["workspaces"]} == {"grouped"}
+    requests = manifest["requests"]
+    assert grouped["requests"] + requests["other"] == requests["total"]
+    assert sum(w["requests"] for w in requests["workspaces"]) == grouped["requests"]
     plain = json.loads((tmp_path / "reports" / "manifest.json").read_text())
     assert set(plain["requests"]["paths"]) == {"reports"}
 
@@ -139,6 +142,16 @@ async def test_a_resume_keeps_the_path_it_started_with(
     assert manifest["runs"] == 2
     assert_matches(sandbox.account, read_export(tmp_path, "jsonl"))
     assert not any(b.get("grouped") for b in reports_searches(sandbox))
+
+
+async def test_an_unknown_path_is_refused_before_any_request(
+    toggl_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    with pytest.raises(ExportOptionsError, match="paths must be one of auto, reports"):
+        await export_from(toggl_sandbox, tmp_path, paths="me")
+    assert toggl_sandbox.request_count == 0
+    with pytest.raises(ValueError, match="reports_billing_rounding_minutes"):
+        Sandbox(reports_billing_rounding_minutes=-1)
 
 
 def test_the_rounding_bound_is_exact() -> None:

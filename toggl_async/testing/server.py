@@ -115,6 +115,15 @@ class Sandbox:
         max_recorded: int = 100_000,
         reports_billing_rounding_minutes: int = 0,
     ) -> None:
+        if (
+            isinstance(reports_billing_rounding_minutes, bool)
+            or not isinstance(reports_billing_rounding_minutes, int)
+            or reports_billing_rounding_minutes < 0
+        ):
+            raise ValueError(
+                "reports_billing_rounding_minutes must be an int >= 0 (0: exact seconds), "
+                f"got {reports_billing_rounding_minutes!r}"
+            )
         if reports_long_range not in ("reject", "shorten"):
             raise ValueError(
                 f"reports_long_range must be 'reject' or 'shorten', got {reports_long_range!r}"
