@@ -193,3 +193,37 @@ async def test_a_window_that_switches_path_on_its_first_day_writes_each_entry_on
     manifest = json.loads((tmp_path / "auto" / "manifest.json").read_text())
     assert manifest["counts"]["time_entries"] == days[day] > 10
     assert set(manifest["requests"]["paths"]) == {"reports"}  # the one window, switched
+
+
+def test_the_generated_people_repeat_their_activities(toggl_account: Account) -> None:
+    """The repetition model the grouped path's figures rest on (``testing.data``): per
+    person, their 15 most frequent activities cover most entries, and an activity recurs
+    within a day; one-offs remain (the long tail)."""
+    zone = ZoneInfo(toggl_account.me["timezone"])
+    by_person: dict[int, Counter[tuple[Any, ...]]] = {}
+    per_day: Counter[tuple[Any, ...]] = Counter()
+    for e in toggl_account.time_entries:
+        activity = (
+            e["workspace_id"],
+            e["project_id"],
+            e["task_id"],
+            e["billable"],
+            e["description"],
+            tuple(e["tag_ids"] or ()),
+        )
+        by_person.setdefault(e["user_id"], Counter())[activity] += 1
+        day = datetime.fromisoformat(e["start"]).astimezone(zone).date()
+        per_day[(e["user_id"], day, *activity)] += 1
+    me = by_person[toggl_account.user_id]
+    total = sum(me.values())
+    top = sum(n for _, n in me.most_common(15))
+    assert 0.75 <= top / total < 1.0  # recurring, with a long tail of one-offs
+    assert sum(1 for n in me.values() if n == 1) > total * 0.05
+    # Several entries of one activity on one day, for a good share of the entries.
+    # Several entries of one activity on one day, for a good share of the entries (this
+    # account has about two entries a day; the demo account, about forty, repeats more).
+    assert sum(n for n in per_day.values() if n > 1) > total * 0.25
+    again = Account.preset("small", seed=1, now=toggl_account.now)
+    assert [e["description"] for e in again.time_entries] == [
+        e["description"] for e in toggl_account.time_entries
+    ]

@@ -673,7 +673,7 @@ class Exporter:
         _, unit, lo, hi = best
         middle = lo + timedelta(days=((hi - lo).days + 1) // 2)
         assert unit.workspace_id is not None
-        path = unit.path
+        path = unit.path or "reports"  # a unit of an older checkpoint: as it began
         if path == "grouped" and self._grouping_costs_more(unit.workspace_id):
             path = "reports"
         new = add_window(self.state, unit.workspace_id, middle, hi, path)
