@@ -19,7 +19,7 @@ from toggl_async.export import ExportOptionsError, ExportStateError
 from toggl_async.export.amounts import bound
 from toggl_async.export.cost import estimate
 from toggl_async.export.engine import Exporter
-from toggl_async.testing import Account, Sandbox
+from toggl_async.testing import Account, Faults, Sandbox
 
 # The default ``toggl-async export DIR --sandbox`` account: the demo preset, seed 1, as of
 # today's midnight (what cli._sandbox_account builds).
@@ -122,6 +122,32 @@ async def test_untrusted_grouped_rows_are_read_again_with_reports_own_amounts(
     # Grouping cost more than it saved in that workspace: the rest went one row per entry.
     assert manifest["requests"]["paths"]["reports"]["entries"] > 0
     assert any("kept failing their amount check" in w for w in manifest["warnings"])
+
+
+async def test_second_reads_under_faults_and_interruptions_lose_nothing(
+    toggl_sandbox_factory: Any, tmp_path: Path
+) -> None:
+    """The variant billing (rows read again by id) with 5xx, resets and truncated bodies,
+    interrupted twice and resumed: the same rows as one row per entry gives."""
+    faults = Faults(random_rate=0.08, random_kinds=("500", "503", "reset", "truncate"))
+    sandbox = await toggl_sandbox_factory(
+        faults=faults, reports_billing_rounding_minutes=15, latency=0.002
+    )
+    out = tmp_path / "auto"
+    for stop_after in (15, 15):
+        task = asyncio.ensure_future(
+            export_from(sandbox, out, checkpoint_interval=0.01, concurrency=3)
+        )
+        await _cancel_after(sandbox, sandbox.request_count + stop_after, task)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    summary = await export_from(sandbox, out)
+    assert summary.runs == 3
+    faults.random_rate = 0.0
+    await export_from(sandbox, tmp_path / "reports", paths="reports")
+    assert_same_rows(tmp_path / "reports", out, "jsonl")
+    assert len(faults.injected) > 5
+    assert any(b.get("time_entry_ids") for b in reports_searches(sandbox))
 
 
 async def test_a_resume_keeps_the_path_it_started_with(
