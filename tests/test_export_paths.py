@@ -5,6 +5,7 @@ reads untrusted grouped rows again so that no amount is ever a guess."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections import Counter
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ import pytest
 
 from tests.test_export import _cancel_after, assert_matches, export_from, read_export
 from toggl_async.export import ExportOptionsError, ExportStateError
-from toggl_async.export.amounts import bound
+from toggl_async.export.amounts import HalfCents, bound, derived
 from toggl_async.export.cost import estimate
 from toggl_async.export.engine import Exporter
 from toggl_async.testing import Account, Faults, Sandbox
@@ -65,7 +66,9 @@ async def test_default_sandbox_account_costs_at_most_8_per_1000_with_the_same_ro
     grouped = manifest["requests"]["paths"]["grouped"]
     assert grouped["entries"] == summary.entries - 1  # all but the running entry
     assert grouped["per_1000_entries"] <= 8.0
-    assert grouped["refetched"] == 0  # the sandbox's amounts always check out
+    # The sandbox's amounts always check out; the few entries read again are on half cents
+    # met before a row of one entry showed how Reports rounds those.
+    assert grouped["refetched"] < grouped["entries"] // 100
     assert {w["path"] for w in manifest["requests"]["workspaces"]} == {"grouped"}
     requests = manifest["requests"]
     assert grouped["requests"] + requests["other"] == requests["total"]
@@ -148,6 +151,55 @@ async def test_second_reads_under_faults_and_interruptions_lose_nothing(
     assert_same_rows(tmp_path / "reports", out, "jsonl")
     assert len(faults.injected) > 5
     assert any(b.get("time_entry_ids") for b in reports_searches(sandbox))
+
+
+async def test_an_exact_half_cent_is_rounded_as_reports_rounds_it(
+    toggl_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Rounding rules differ on an exact half cent (half up, half to even): an entry of a
+    grouped row whose amount is one gets Reports' own rounding (learnt, or read again)."""
+    account = toggl_sandbox.account
+    zone = ZoneInfo(account.me["timezone"])
+    ws = account.workspaces[0]
+    assert ws["premium"] and ws["default_hourly_rate"] == 85.0  # 8500 cents an hour
+    rated = {p["id"] for p in account.projects if p.get("rate") is not None}
+    rows: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for e in account.time_entries:
+        if e["workspace_id"] == ws["id"] and e["billable"] and e["stop"] is not None:
+            day = datetime.fromisoformat(e["start"]).astimezone(zone).date()
+            key = (day, e["user_id"], e["project_id"], e["task_id"], e["description"] or "",
+                   tuple(e["tag_ids"] or ()))  # fmt: skip
+            rows.setdefault(key, []).append(e)
+    row = next(r for r in rows.values() if len(r) > 1 and r[0]["project_id"] not in rated)
+    # 3618 s at 8500 cents an hour is 8542.5 cents.
+    store = account.time_entries
+    found = store.row_by_id(row[0]["id"])
+    assert found is not None
+    store.save(dataclasses.replace(found, duration=3618))
+    account.touch()
+    await export_from(toggl_sandbox, tmp_path / "auto")
+    await export_from(toggl_sandbox, tmp_path / "reports", paths="reports")
+    assert_same_rows(tmp_path / "reports", tmp_path / "auto", "jsonl")
+    entries = read_export(tmp_path / "auto", "jsonl")["time_entries"]
+    written = by_id(entries)[row[0]["id"]]
+    assert written["billable_amount_in_cents"] == 8542  # the sandbox rounds half to even
+    manifest = json.loads((tmp_path / "auto" / "manifest.json").read_text())
+    # Learnt early: few entries are read again for it (half cents are common at whole rates).
+    assert manifest["requests"]["paths"]["grouped"]["refetched"] < len(entries) // 20
+
+
+def test_the_half_cent_rule_is_learnt_never_assumed() -> None:
+    # 18 s at 100 cents an hour is 0.5 cents; 54 s is 1.5 cents.
+    unknown = HalfCents()
+    assert derived(18, 100, unknown) is None and derived(17, 100, unknown) == 0
+    unknown.learn(54, 100, 2)  # 1.5 -> 2: both rules agree, nothing learnt
+    assert derived(18, 100, unknown) is None
+    even, up, neither = HalfCents(), HalfCents(), HalfCents()
+    even.learn(18, 100, 0)
+    up.learn(18, 100, 1)
+    neither.learn(54, 100, 1)  # 1.5 -> 1: neither rule; halves stay underived
+    assert [derived(54, 100, h) for h in (even, up, neither)] == [2, 2, None]
+    assert [derived(90, 100, h) for h in (even, up, neither)] == [2, 3, None]  # 2.5
 
 
 async def test_a_resume_keeps_the_path_it_started_with(

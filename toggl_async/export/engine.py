@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _json
 from ..records import Workspace
 from ._fs import DirectoryLock, atomic_write
+from .amounts import HalfCents
 from .carry import read_rows
 from .directory import (
     WORK_DIR,
@@ -118,6 +119,7 @@ class Exporter:
         self._changed = asyncio.Event()
         self._dirty = False
         self.meter = ProgressMeter(client, self.sources)
+        self.halves = HalfCents()
         self._zone: tzinfo = UTC
 
     # -- the whole run ----------------------------------------------------------------------
@@ -424,7 +426,7 @@ class Exporter:
                 entries: Sequence[Any] = page
                 amounts: dict[int, int | None] = {}
                 if grouped:
-                    entries, amounts, gone = await ungroup(self.sources, unit, page)
+                    entries, amounts, gone = await ungroup(self.sources, unit, page, self.halves)
                     if gone:
                         self._warn(
                             f"workspace {ws_id}: {gone} time entries vanished between a "

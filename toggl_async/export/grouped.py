@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .amounts import split_amounts
+from .amounts import HalfCents, split_amounts
 from .sources import Sources
 from .state import ExportState, Unit
 
@@ -19,15 +19,16 @@ __all__ = ["costs_more", "ungroup"]
 
 
 async def ungroup(
-    sources: Sources, unit: Unit, page: Sequence[Any]
+    sources: Sources, unit: Unit, page: Sequence[Any], halves: HalfCents
 ) -> tuple[list[Any], dict[int, int | None], int]:
     """``page`` as the ungrouped search gives it: ``(entries, amounts by id, vanished)``.
 
     ``vanished`` counts entries the second read no longer found (deleted, or moved out of
     the workspace, in between): the ungrouped search would not list them either. The
-    unit's ``requests`` and ``refetched`` count the second read.
+    unit's ``requests`` and ``refetched`` count the second read; its entries (one a row)
+    teach ``halves`` how Reports rounds half cents.
     """
-    split = split_amounts(page)
+    split = split_amounts(page, halves)
     if not split.untrusted:
         return list(page), split.amounts, 0
     assert unit.workspace_id is not None
@@ -38,7 +39,11 @@ async def ungroup(
     async with listing:
         async for part in listing.pages():
             unit.requests += 1
-            again.update((e.id, e) for e in part if e.id in wanted)
+            for entry in part:
+                if entry.id in wanted:
+                    again[entry.id] = entry
+                    halves.learn(entry.seconds, entry.hourly_rate_in_cents,
+                                 entry.billable_amount_in_cents)  # fmt: skip
     unit.refetched += len(wanted)
     entries = [again.get(e.id) if e.id in wanted else e for e in page]
     return [e for e in entries if e is not None], split.amounts, len(wanted - again.keys())
@@ -46,8 +51,10 @@ async def ungroup(
 
 def costs_more(state: ExportState, ws_id: int, page_size: int) -> bool:
     """Whether the workspace's grouped pages with their second reads have cost more
-    requests than one row per entry would have: judged once rows were read again and after
-    a few pages, allowing each window its last, partial page (both paths pay it)."""
+    requests than one row per entry would have, allowing each window its last, partial
+    page (both paths pay it). Judged only after ten requests and once a fifth of the
+    entries needed a second read: the few read again while the half-cent rule is being
+    learnt must not switch paths (a switch changes the order of entries within a day)."""
     requests = entries = windows = refetched = 0
     for unit in state.units.values():
         if unit.workspace_id == ws_id and unit.is_window and unit.path == "grouped":
@@ -55,4 +62,4 @@ def costs_more(state: ExportState, ws_id: int, page_size: int) -> bool:
             entries += unit.count
             windows += unit.requests > 0
             refetched += unit.refetched
-    return refetched > 0 and requests >= 3 and (requests - windows) * page_size > entries
+    return refetched * 5 > entries and requests >= 10 and (requests - windows) * page_size > entries
