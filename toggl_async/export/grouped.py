@@ -52,7 +52,7 @@ async def ungroup(
 def costs_more(state: ExportState, ws_id: int, page_size: int) -> bool:
     """Whether the workspace's grouped pages with their second reads have cost more
     requests than one row per entry would have, allowing each window its last, partial
-    page (both paths pay it). Judged only after ten requests and once a fifth of the
+    page (both paths pay it). Judged only after ten requests and once a tenth of the
     entries needed a second read: the few read again while the half-cent rule is being
     learnt must not switch paths (a switch changes the order of entries within a day)."""
     requests = entries = windows = refetched = 0
