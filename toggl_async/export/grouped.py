@@ -62,4 +62,6 @@ def costs_more(state: ExportState, ws_id: int, page_size: int) -> bool:
             entries += unit.count
             windows += unit.requests > 0
             refetched += unit.refetched
-    return refetched * 5 > entries and requests >= 10 and (requests - windows) * page_size > entries
+    return (
+        refetched * 10 > entries and requests >= 10 and (requests - windows) * page_size > entries
+    )
