@@ -441,7 +441,8 @@ class Transport:
             raise
         finally:
             self._running.discard(task)
-            self._closing.discard(task)
+            if self._closing:  # only while aclose() is ending calls
+                self._closing.discard(task)
 
     def _judge(
         self, response: Response, request: Request
