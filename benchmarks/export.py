@@ -56,10 +56,10 @@ def _client(info: Any, concurrency: int) -> TogglClient:
     )
 
 
-async def ours(info: Any, out: Path, concurrency: int = 10) -> dict[str, Any]:
+async def ours(info: Any, out: Path, concurrency: int = 10, paths: Any = None) -> dict[str, Any]:
     async with _client(info, concurrency) as client:
         started = time.perf_counter()
-        summary = await export_account(client, out, concurrency=concurrency)
+        summary = await export_account(client, out, concurrency=concurrency, paths=paths)
         seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
@@ -174,6 +174,19 @@ async def throughput(info: Any, concurrencies: tuple[int, ...], rounds: int) -> 
     }
 
 
+async def by_path(info: Any) -> dict[str, Any]:
+    """Requests per 1000 entries of each path, the same account in the same run: the
+    default (``auto``: grouped Reports rows) next to ``reports`` (one row per entry)."""
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for paths in ("reports", "auto"):
+            run = await ours(info, Path(tmp) / paths, paths=paths)
+            manifest = json.loads((Path(tmp) / paths / "manifest.json").read_text())
+            out[paths] = {**run, "manifest": manifest["requests"]}
+    out["ratio"] = out["auto"]["requests_per_1000"] / out["reports"]["requests_per_1000"]
+    return out
+
+
 FORMATS = ("jsonl", "csv", "sqlite", "parquet")
 
 
@@ -224,6 +237,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     concurrencies = (1, 4) if quick else (1, 2, 4, 8, 16, 32)
     with sandbox_process(account, latency=latency) as sandbox:
         speed = asyncio.run(throughput(sandbox.info, concurrencies, 1 if quick else 2))
+        paths = asyncio.run(by_path(sandbox.info))
     sizes = (2_000, 20_000) if quick else (100_000, 1_000_000)
     memory = {f"{n} {fmt}": rss_run(n, quick, fmt) for n in sizes for fmt in FORMATS}
     default = speed[DEFAULT]
@@ -240,9 +254,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "throughput": speed,
             "requests_per_1000_entries": {
                 "export": default["requests_per_1000"],
+                "by_path": paths,
                 "bound": "Reports v3 pages hold 50 rows (Toggl's documented page size): 20 "
-                "requests per 1000 entries, plus one partial page per date window and about "
-                "5 requests per workspace for the setup and the other objects",
+                "requests per 1000 entries at one entry a row, 1000 / (50 x entries per row) "
+                "on the grouped path, plus one partial page per date window and about "
+                "6 requests per workspace for the setup and the other objects",
             },
             "peak_rss": memory,
         },
@@ -281,6 +297,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
     )
     print(f"speedup over the sequential loop: {speed['speedup']:.1f}x")
+    print()
+    rows = []
+    for name in ("reports", "auto"):
+        run = paths[name]
+        for path, figures in run["manifest"]["paths"].items():
+            rows.append(
+                [
+                    f"--paths {name}: {path}",
+                    figures["entries"],
+                    figures["requests"],
+                    figures["per_1000_entries"],
+                    figures["refetched"],
+                ]
+            )
+        rows.append([f"--paths {name}: whole export", run["entries"], run["requests"],
+                     run["requests_per_1000"], ""])  # fmt: skip
+    print(table(["path", "entries", "requests", "req/1000 entries", "refetched"], rows))
+    print(f"requests per 1000 entries, auto / reports: {paths['ratio']:.2f}x")
     print()
     print(
         table(

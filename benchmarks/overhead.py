@@ -9,6 +9,16 @@ wrapper, error mapping, typed records). Reported: our time / raw time, in wall-c
 client-process CPU time, and also against "raw + records" (the raw loop plus the same
 record decoding), which isolates what the client adds besides turning JSON into records.
 
+Two floors are measured in the same run, to show where the rest of the time goes:
+
+* "aiohttp as we call it": the same aiohttp calls toggl-async makes (its session settings,
+  ``session.request`` with ``allow_redirects=False``, the body read the same way), with
+  none of the client around them. ours / floor is what the client's own code costs on the
+  wire path; floor / raw is what its choice of aiohttp calls costs (or saves).
+* "own code, no network": our code alone per call, in-process, with the session replaced
+  by a stub that answers at once (deterministic, CPU only), next to the CPU a raw request
+  costs on this machine.
+
     python benchmarks/overhead.py [--quick]
 """
 
@@ -32,14 +42,16 @@ from _common import (
     table,
     write_results,
 )
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from toggl_async import TogglClient, _json
 from toggl_async.records import Me, Project, TimeEntry
 from toggl_async.records.converter import structure
+from toggl_async.transport import DEFAULT_USER_AGENT
 
 TARGET = 1.10
 CONCURRENCY = (1, 32)
-SIDES = ("ours", "raw", "raw + records")
+SIDES = ("ours", "raw", "raw + records", "aiohttp as we call it")
 
 Op = Callable[[Any], Awaitable[Any]]
 
@@ -83,6 +95,39 @@ class Raw:
 
     async def close(self) -> None:
         await self.session.close()
+
+
+class AsWeCall(Raw):
+    """The aiohttp calls toggl-async makes, and nothing else: the floor under our client.
+
+    Same session settings (default headers, a total timeout, no connector limit: the
+    client bounds concurrency itself), ``session.request`` without redirects, the body
+    taken at once when it came with the headers, then released.
+    """
+
+    def __init__(self, base: str, token: str, concurrency: int, records: bool) -> None:
+        self.base = base
+        self.records = records
+        credentials = base64.b64encode(f"{token}:api_token".encode()).decode()
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, limit_per_host=0),
+            timeout=aiohttp.ClientTimeout(total=30.0),
+            headers={"User-Agent": DEFAULT_USER_AGENT, "Authorization": "Basic " + credentials},
+            json_serialize=_json.dumps_str,
+        )
+
+    async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        resp = await self.session.request(
+            "GET", self.base + path, params=params, allow_redirects=False
+        )
+        try:
+            content = resp.content
+            body = content.read_nowait() if content.is_eof() else await resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"{resp.status} from {path}")
+        finally:
+            resp.release()
+        return _json.loads(body) if body else None
 
 
 def operations(info: Any, requests: int, per_page: int) -> dict[str, Any]:
@@ -146,7 +191,8 @@ async def run_side(
         ) as client:
             await _warm(client.me.logged, concurrency)
             return await _drive(ours_op(client), items, concurrency)
-    raw = Raw(info.track_base_url, info.api_token, concurrency, records=side != "raw")
+    kind = AsWeCall if side == "aiohttp as we call it" else Raw
+    raw = kind(info.track_base_url, info.api_token, concurrency, records=side == "raw + records")
     try:
         await _warm(lambda: raw.get("/me/logged"), concurrency)
         return await _drive(raw_op(raw), items, concurrency)
@@ -182,8 +228,96 @@ async def measure(
                 "ratio_cpu_vs_raw_records": _paired(cpu["ours"], cpu["raw + records"]),
                 "ratio_wall_best": wall["ours"].best / wall["raw"].best,
                 "ratio_cpu_best": cpu["ours"].best / cpu["raw"].best,
+                # The floor: the same aiohttp calls without the client around them.
+                "floor_ratio_wall": _paired(wall["aiohttp as we call it"], wall["raw"]),
+                "floor_ratio_cpu": _paired(cpu["aiohttp as we call it"], cpu["raw"]),
+                "ratio_cpu_vs_floor": _paired(cpu["ours"], cpu["aiohttp as we call it"]),
+                "ratio_wall_vs_floor": _paired(wall["ours"], wall["aiohttp as we call it"]),
+                "raw_cpu_us_per_call": statistics.median(cpu["raw"].seconds) / len(items) * 1e6,
             }
     return figures
+
+
+class _Stub:
+    """A session that answers every request at once with the same body (no network)."""
+
+    def __init__(self, body: bytes) -> None:
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Toggl-Quota-Remaining": "999999",
+            "X-Toggl-Quota-Resets-In": "3600",
+        }
+        self.response = _StubResponse(body, CIMultiDictProxy(CIMultiDict(headers)))
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        await asyncio.sleep(0)  # one suspension, as a real request has at least one
+        return self.response
+
+    async def close(self) -> None:
+        pass
+
+
+class _StubResponse:
+    status = 200
+
+    def __init__(self, body: bytes, headers: Any) -> None:
+        self.body, self.headers, self.content = body, headers, self
+
+    def is_eof(self) -> bool:
+        return True
+
+    def read_nowait(self) -> bytes:
+        return self.body
+
+    def release(self) -> None:
+        pass
+
+
+async def own_code_us(info: Any, calls: int, rounds: int) -> dict[str, float]:
+    """µs of CPU per ``me.get()`` spent in our code alone, and in a minimal loop, stubbed."""
+    raw = Raw(info.track_base_url, info.api_token, 1, records=False)
+    try:
+        async with raw.session.get(info.track_base_url + "/me", headers=raw.headers) as r:
+            body = await r.read()
+    finally:
+        await raw.close()
+    stub = _Stub(body)
+
+    async def minimal() -> Any:  # what any caller does: request, read, release, parse
+        resp = await stub.request("GET", "/me")
+        try:
+            data = resp.content.read_nowait() if resp.content.is_eof() else b""
+        finally:
+            resp.release()
+        return _json.loads(data)
+
+    async with TogglClient(api_token=info.api_token, track_base_url=info.track_base_url) as c:
+        real = c._transport._session  # private: swapped for the stub, for this figure only
+        assert real is not None
+        await real.close()
+        c._transport._session = stub  # type: ignore[assignment]
+        candidates: dict[str, Callable[[], Awaitable[Any]]] = {
+            "minimal": minimal,
+            "minimal + Me record": lambda: _with_record(minimal),
+            "ours": c.me.get,
+        }
+        best = dict.fromkeys(candidates, float("inf"))
+        for _ in range(rounds):
+            for name, call in candidates.items():
+                started = time.process_time()
+                for _ in range(calls):
+                    await call()
+                best[name] = min(best[name], (time.process_time() - started) / calls * 1e6)
+    return {
+        "minimal_us": best["minimal"],
+        "record_us": best["minimal + Me record"] - best["minimal"],
+        "own_code_us": best["ours"] - best["minimal + Me record"],
+        "ours_us": best["ours"],
+    }
+
+
+async def _with_record(call: Callable[[], Awaitable[Any]]) -> Any:
+    return structure(await call(), Me)
 
 
 def _paired(ours: Samples, other: Samples) -> float:
@@ -201,11 +335,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         account = {"workspaces": 2, "projects_per_workspace": 1000, "tasks_per_project": 0}
         # Many short alternating samples: the best of them is the least disturbed by the
         # shared machine (the figures of all the rounds are in the JSON).
-        rounds, listing_rounds, requests = 11, 4, 150
+        rounds, listing_rounds, requests = 11, 4, 500
     live_projects = account["workspaces"] * account["projects_per_workspace"]
     per_page = live_projects // pages + (0 if live_projects % pages else 1)
     with sandbox_process(account) as sandbox:
         figures = asyncio.run(measure(sandbox.info, rounds, listing_rounds, requests, per_page))
+        stubbed = asyncio.run(own_code_us(sandbox.info, 200 if args.quick else 5000, rounds))
     rows = [
         [
             key,
@@ -235,6 +370,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "json_backend_in_use": _json.BACKEND,
         "target_ratio": TARGET,
         "figures": figures,
+        "own_code_per_me_get": stubbed,
         "met_wall": all(f["ratio_wall"] <= TARGET for f in figures.values()),
         "met_cpu": all(f["ratio_cpu"] <= TARGET for f in figures.values()),
     }
@@ -255,6 +391,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
     )
     print(f"target: ratio <= {TARGET}; median of per-round ratios, {rounds} alternating rounds")
+    print(
+        "floor (the same aiohttp calls, no client) / raw, CPU: "
+        + ", ".join(f"{k} {f['floor_ratio_cpu']:.2f}" for k, f in figures.items())
+    )
+    print(
+        f"me.get, network stubbed: our code {stubbed['own_code_us']:.1f} µs + Me record "
+        f"{stubbed['record_us']:.1f} µs per call (a minimal loop: {stubbed['minimal_us']:.1f} µs)"
+    )
     path = write_results("overhead", result, args.results)
     print(f"wrote {path}")
     return result

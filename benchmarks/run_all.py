@@ -82,6 +82,12 @@ def decode_section(data: dict[str, Any]) -> str:
     if "within_2x_of_msgspec" in verdicts:
         v = verdicts["within_2x_of_msgspec"]
         notes.append(f"toggl-async / msgspec: {_x(v['ours_over_msgspec'])}")
+    if "floor_over_msgspec" in verdicts:
+        v = verdicts["floor_over_msgspec"]
+        notes.append(
+            f"the C floor (orjson dicts + timestamps) / msgspec: {_x(v['floor_over_msgspec'])}, "
+            f"leaving {v['python_building_us_per_record']:.2f} µs per record of Python building"
+        )
     if "orjson_speedup" in verdicts:
         v = verdicts["orjson_speedup"]
         notes.append(f"stdlib json / orjson for toggl-async: {_x(v['stdlib_over_orjson'])}")
@@ -95,6 +101,8 @@ def decode_section(data: dict[str, Any]) -> str:
 
 
 def overhead_section(data: dict[str, Any]) -> str:
+    figures = list(data["figures"].values())
+    floor = "floor_ratio_cpu" in figures[0] if figures else False
     rows = [
         [
             f["operation"],
@@ -102,20 +110,38 @@ def overhead_section(data: dict[str, Any]) -> str:
             _x(f["ratio_wall"]),
             _x(f["ratio_cpu"]),
             _x(f["ratio_wall_vs_raw_records"]),
+            _x(f["ratio_cpu_vs_raw_records"]),
+            *([_x(f["floor_ratio_cpu"]), _x(f["ratio_cpu_vs_floor"])] if floor else []),
         ]
-        for f in data["figures"].values()
+        for f in figures
     ]
-    return (
+    headers = ["operation", "in flight", "wall / raw", "client CPU / raw"]
+    headers += ["wall / (raw + records)", "CPU / (raw + records)"]
+    if floor:
+        headers += ["floor CPU / raw", "CPU / floor"]
+    text = (
         "### Client overhead against a hand-written aiohttp loop (same requests)\n\n"
-        + md_table(
-            ["operation", "in flight", "wall / raw", "client CPU / raw", "wall / (raw + records)"],
-            rows,
-        )
+        + md_table(headers, rows)
         + f"\n\nTarget: {data['target_ratio']}. Each figure is the median, over "
         f"{data['sizes']['rounds']} alternating rounds, of the two times measured side by side. "
         '"raw + records" is the raw loop plus the same record decoding; the gap between the '
-        '"raw" and "raw + records" columns is the cost of typed records.\n'
+        '"raw" and "raw + records" columns is the cost of typed records. "floor" is the same '
+        "aiohttp calls toggl-async makes, with nothing of the client around them.\n"
     )
+    own = data.get("own_code_per_me_get")
+    if own:
+        text += (
+            f"\nme.get with the network stubbed out (CPU per call, deterministic): our code "
+            f"{own['own_code_us']:.1f} µs and the Me record {own['record_us']:.1f} µs, where a "
+            f"minimal loop costs {own['minimal_us']:.1f} µs; a real raw request costs "
+            + ", ".join(
+                f"{f['raw_cpu_us_per_call']:.0f} µs at {f['concurrency']} in flight"
+                for f in figures
+                if f["operation"] == "me.get" and "raw_cpu_us_per_call" in f
+            )
+            + ".\n"
+        )
+    return text
 
 
 def pagination_section(data: dict[str, Any]) -> str:

@@ -274,6 +274,29 @@ async def test_quota_command_spends_one_request(toggl_sandbox: Sandbox) -> None:
     assert "you (/me requests)" in out
     assert "599" in out
     assert "30,000 entries" in out
+    # The estimate's range: grouped rows of the model, to one entry a row (20 per 1000).
+    assert "requests per 1000 time entries" in out and "up to 20 when none do" in out
+
+
+async def test_paths_reports_reads_one_row_per_entry_with_the_same_rows(
+    toggl_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    env = cli_env(toggl_sandbox)
+    code, _, err = await run("export", str(tmp_path / "r"), "-q", "--paths", "reports", env=env)
+    assert code == 0, err
+    code, _, err = await run("export", str(tmp_path / "a"), "-q", env=env)
+    assert code == 0, err
+    paths = {
+        name: json.loads((tmp_path / name / "manifest.json").read_text())["requests"]["paths"]
+        for name in ("r", "a")
+    }
+    assert set(paths["r"]) == {"reports"}
+    assert set(paths["a"]) == {"grouped"}
+    assert paths["a"]["grouped"]["requests"] < paths["r"]["reports"]["requests"]
+    rows = {name: read_export(tmp_path / name, "jsonl")["time_entries"] for name in ("r", "a")}
+    assert sorted(rows["r"], key=lambda r: r["id"]) == sorted(rows["a"], key=lambda r: r["id"])
+    code, _, err = await run("export", str(tmp_path / "x"), "--paths", "me", env=env)
+    assert code == 2 and "--paths" in err
 
 
 async def test_export_sandbox_runs_without_a_token(tmp_path: Path) -> None:
@@ -397,7 +420,9 @@ def _small_disk() -> None:
 async def test_a_full_disk_exits_6_with_a_clear_message_in_every_format(
     toggl_sandbox_factory: Callable[..., Any], tmp_path: Path, fmt: str
 ) -> None:
-    sandbox = await toggl_sandbox_factory(account=tiny())
+    # The small account (2000 entries): its files outgrow the limit in every format, also
+    # Parquet, which compresses the generated account's repeated activities well.
+    sandbox = await toggl_sandbox_factory()
     # Not measured by coverage: its data file would hit the same file size limit at exit.
     env = {k: v for k, v in cli_env(sandbox).items() if not k.startswith("COVERAGE_")}
     code, _, err = await run("export", str(tmp_path), "--format", fmt, env=env, setup=_small_disk)

@@ -39,6 +39,7 @@ from .export import (
     ExportStateError,
     export_account,
 )
+from .export.cost import GROUPED_ENTRIES_PER_ROW, SETUP_PER_WORKSPACE, estimate
 from .export.directory import WORK_DIR
 from .export.display import Display, clock, make_display, summary_text
 from .export.sources import REPORTS_PAGE_SIZE
@@ -222,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         metavar="ROWS",
         help=f"rows per Reports page (default {REPORTS_PAGE_SIZE}, Toggl's documented size)",
+    )
+    export.add_argument(
+        "--paths",
+        choices=("auto", "reports"),
+        help="how time entries are read: auto (default: grouped Reports rows, checked; the "
+        "fewest requests) or reports (one Reports row per entry); the rows are the same",
     )
     _add_connection(export)
     export.add_argument(
@@ -538,6 +545,7 @@ async def _export_with(
                 source=source,
                 update=args.update,
                 recheck_days=args.recheck_days,
+                paths=args.paths,
             )
     except (ExportOptionsError, TypeError) as exc:
         return _error(str(exc), EXIT_USAGE)
@@ -629,7 +637,6 @@ def _quota(args: argparse.Namespace) -> int:
 
 
 def _quota_text(buckets: Sequence[Any], seen: dict[str, Any], entries: int | None) -> str:
-    per_1000 = 1000 / REPORTS_PAGE_SIZE
     lines = ["hourly API quota (GET /me/quota):"]
     lines.append(f"  {'bucket':<26}{'left':>12}{'of':>12}   resets in")
     for bucket in buckets:
@@ -647,24 +654,34 @@ def _quota_text(buckets: Sequence[Any], seen: dict[str, Any], entries: int | Non
             f"resets in {clock(quota.seconds_to_reset())}"
         )
     orgs = [b for b in buckets if b.organization_id is not None and b.total]
+    model = estimate(100_000)
+    best, worst = model.per_1000(model.best), model.per_1000(model.worst)
     lines.append(
-        f"an export spends about {per_1000:.0f} requests per 1000 time entries (Reports pages "
-        f"of {REPORTS_PAGE_SIZE}), plus about 5 per workspace"
+        f"an export spends about {best:.0f} requests per 1000 time entries when descriptions "
+        f"repeat ({GROUPED_ENTRIES_PER_ROW:g} entries per grouped Reports row of "
+        f"{REPORTS_PAGE_SIZE}) and up to {worst:.0f} when none do, plus about "
+        f"{SETUP_PER_WORKSPACE} per workspace"
     )
     for bucket in orgs:
-        hourly = bucket.total / per_1000 * 1000
+        hourly = bucket.total / best * 1000
         line = f"  organization {bucket.organization_id}: about {hourly:,.0f} entries per hour"
         if entries is not None:
-            needed = entries / REPORTS_PAGE_SIZE + 10
+            need = estimate(entries)
             room = max(0, bucket.remaining or 0)
-            if needed <= room:
-                line += f"; {entries:,} entries fit in what is left now"
-            else:
-                hours = (needed - room) / bucket.total
-                wait = (bucket.resets_in_secs or 0) + max(0.0, math.ceil(hours) - 1) * 3600
-                line += f"; {entries:,} entries take about {clock(wait)} (quota waits included)"
+            line += f"; {entries:,} entries: " + " to ".join(
+                _time_for(needed, room, bucket) for needed in (need.best, need.worst)
+            )
         lines.append(line)
     return "\n".join(lines)
+
+
+def _time_for(needed: int, room: int, bucket: Any) -> str:
+    """How long ``needed`` requests take with ``room`` left now and ``bucket.total`` an hour."""
+    if needed <= room:
+        return f"{needed:,} requests (fit in what is left now)"
+    hours = (needed - room) / bucket.total
+    wait = (bucket.resets_in_secs or 0) + max(0.0, math.ceil(hours) - 1) * 3600
+    return f"{needed:,} requests (about {clock(wait)}, quota waits included)"
 
 
 # -- sandbox -------------------------------------------------------------------------------------

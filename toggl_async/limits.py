@@ -93,8 +93,13 @@ def parse_quota(headers: Mapping[str, str]) -> tuple[int, float] | None:
     must not turn a good response into a crash. An absent ``Remaining`` next to a present
     ``Resets-In`` reads as 0 left; ``resets_in`` is clamped to ``[0, MAX_RESETS_IN]``.
     """
-    remaining = headers.get("X-Toggl-Quota-Remaining")
-    resets = headers.get("X-Toggl-Quota-Resets-In")
+    return _parse_pair(
+        headers.get("X-Toggl-Quota-Remaining"), headers.get("X-Toggl-Quota-Resets-In")
+    )
+
+
+def _parse_pair(remaining: str | None, resets: str | None) -> tuple[int, float] | None:
+    """:func:`parse_quota` on the two header values (None when a header is absent)."""
     if remaining is None and resets is None:
         return None
     if remaining is not None and resets is not None:
@@ -119,37 +124,57 @@ class QuotaTracker:
     Within one window the lowest ``remaining`` wins: responses can arrive out of order, and
     an older, higher figure must not re-open a spent quota. A new window (the previous one
     has reset) replaces the figure outright.
+
+    Every response may carry the headers, so :meth:`note` keeps a plain tuple per bucket;
+    the :class:`Quota` a caller reads is built from it when asked for, once per figure.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._by_bucket: dict[str, Quota] = {}
-        self._latest: Quota | None = None
+        # bucket -> (remaining, resets_in, observed_at): the figure get() gives, as a Quota.
+        self._seen: dict[str, tuple[int, float, float]] = {}
+        self._built: dict[str, tuple[tuple[int, float, float], Quota]] = {}
+        self._latest: str | None = None
 
     def observe(self, bucket: str, headers: Mapping[str, str]) -> Quota | None:
         if "X-Toggl-Quota-Remaining" not in headers and "X-Toggl-Quota-Resets-In" not in headers:
             return None  # the common case, checked before any parsing
-        parsed = parse_quota(headers)
-        if parsed is None:
+        if not self.note(
+            bucket, headers.get("X-Toggl-Quota-Remaining"), headers.get("X-Toggl-Quota-Resets-In")
+        ):
             return None
+        return self.get(bucket)
+
+    def note(self, bucket: str, remaining: str | None, resets_in: str | None) -> bool:
+        """Take the two header values (None when absent); False when they say nothing."""
+        parsed = _parse_pair(remaining, resets_in)
+        if parsed is None:
+            return False
         now = self._clock()
-        old = self._by_bucket.get(bucket)
-        if old is not None and old.remaining < parsed[0] and old.seconds_to_reset(now) > 0:
-            return old  # a stale figure from this window (or Toggl reset a little early)
-        quota = Quota(bucket=bucket, remaining=parsed[0], resets_in=parsed[1], observed_at=now)
-        self._by_bucket[bucket] = quota
-        self._latest = quota
-        return quota
+        old = self._seen.get(bucket)
+        if old is not None and old[0] < parsed[0] and old[1] - (now - old[2]) > 0:
+            return True  # a stale figure from this window (or Toggl reset a little early)
+        self._seen[bucket] = (parsed[0], parsed[1], now)
+        self._latest = bucket
+        return True
 
     def get(self, bucket: str) -> Quota | None:
-        return self._by_bucket.get(bucket)
+        seen = self._seen.get(bucket)
+        if seen is None:
+            return None
+        built = self._built.get(bucket)
+        if built is not None and built[0] is seen:
+            return built[1]
+        quota = Quota(bucket=bucket, remaining=seen[0], resets_in=seen[1], observed_at=seen[2])
+        self._built[bucket] = (seen, quota)
+        return quota
 
     @property
     def latest(self) -> Quota | None:
-        return self._latest
+        return None if self._latest is None else self.get(self._latest)
 
     def snapshot(self) -> dict[str, Quota]:
-        return dict(self._by_bucket)
+        return {bucket: quota for bucket in self._seen if (quota := self.get(bucket)) is not None}
 
 
 class QuotaGate:
@@ -164,15 +189,16 @@ class QuotaGate:
 
     def __init__(self, tracker: QuotaTracker) -> None:
         self._tracker = tracker
+        self._seen = tracker._seen  # read on every request: the tuples, not Quota objects
         self._in_flight: dict[str, int] = {}
         self._changed: dict[str, asyncio.Future[None]] = {}
 
     def admit(self, bucket: str) -> Quota | None:
         """None: send (counted in flight until :meth:`done`). A Quota: do not send now."""
-        quota = self._tracker.get(bucket)
+        seen = self._seen.get(bucket)
         in_flight = self._in_flight.get(bucket, 0)
-        if quota is not None and quota.remaining <= in_flight and quota.seconds_to_reset() > 0:
-            return quota
+        if seen is not None and seen[0] <= in_flight and seen[1] - (time.monotonic() - seen[2]) > 0:
+            return self._tracker.get(bucket)
         self._in_flight[bucket] = in_flight + 1
         return None
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies
 
 import aiohttp
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from . import _json
 from ._version import __version__
@@ -69,7 +69,9 @@ DEFAULT_USER_AGENT = (
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 """64 MiB of decoded body: far above any Toggl page (a 200-entry page is ~100 KB)."""
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-_QUOTA_HEADERS = ("X-Toggl-Quota-Remaining", "X-Toggl-Quota-Resets-In")
+_REMAINING = istr("X-Toggl-Quota-Remaining")
+_RESETS_IN = istr("X-Toggl-Quota-Resets-In")
+_UNKNOWN: Any = object()
 
 
 class Request:
@@ -300,21 +302,30 @@ class Transport:
         With ``sink``, a 2xx body is written to it in chunks as it arrives (the size cap
         does not apply) and the returned response has ``body=b""``; a retry first rewinds
         and truncates the sink to where it was, and error bodies never go to it.
+
+        Every call goes through here, so the first attempt's path does only what each
+        request needs (see benchmarks/overhead.py); what a failure needs is worked out in
+        :meth:`_judge` and :meth:`_failure`, only when there is one.
         """
         session = self._session
         if session is None or self._closed:
             session = self._ensure_open()
         limiter = self._limiter
         assert limiter is not None
-        headers = self._headers_for(request.api, request.body is not None)
+        has_body = request.body is not None
+        headers = self._headers.get((request.api, has_body), _UNKNOWN)
+        if headers is _UNKNOWN:
+            headers = self._headers_for(request.api, has_body)
         if request.content_type is not None:
             headers = _SecretHeaders(headers or {}, **{"Content-Type": request.content_type})
+        method = request.method
         url = self._base_urls[request.api] + request.path
         bucket = quota_bucket(request.path)
         mark = _mark_of(sink) if sink is not None else 0
         task = asyncio.current_task()
         assert task is not None
         self._running.add(task)
+        gate = self._gate
         debug = logger.isEnabledFor(logging.DEBUG)
         attempts = 0
         started = time.monotonic()
@@ -325,19 +336,19 @@ class Transport:
                     await self._rate.acquire()
                 if not limiter.try_acquire():
                     await limiter.acquire()
-                blocked = None
                 error: TogglError | None = None
                 retryable = sent = False
                 retry_after: float | None = None
+                blocked = None
                 try:
-                    blocked = self._gate.admit(bucket)
+                    blocked = gate.admit(bucket)
                     if blocked is None:
+                        attempts += 1
+                        self.requests_sent += 1
+                        t0 = time.perf_counter() if debug else 0.0
                         try:
-                            attempts += 1
-                            self.requests_sent += 1
-                            t0 = time.perf_counter() if debug else 0.0
                             resp = await session.request(
-                                request.method,
+                                method,
                                 url,
                                 params=request.params,
                                 data=request.body,
@@ -363,81 +374,35 @@ class Transport:
                                     body = await _read_capped(resp, self._max_response_bytes)
                             finally:
                                 resp.release()
+                        except (_TooLarge, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                            error, retryable, sent = self._failure(request, url, exc)
+                        else:
                             if debug:
                                 ms = (time.perf_counter() - t0) * 1000
-                                logger.debug(
-                                    "%s %s -> %d (%.1f ms)", request.method, url, status, ms
-                                )
-                            if (
-                                _QUOTA_HEADERS[0] in resp.headers
-                                or _QUOTA_HEADERS[1] in resp.headers
-                            ):
-                                self.quota.observe(bucket, resp.headers)
+                                logger.debug("%s %s -> %d (%.1f ms)", method, url, status, ms)
+                            received = resp.headers
+                            left = received.get(_REMAINING)
+                            resets = received.get(_RESETS_IN)
+                            if left is not None or resets is not None:
+                                self.quota.note(bucket, left, resets)
                             response = Response(
-                                status=status,
-                                headers=resp.headers,
-                                body=body,
-                                method=request.method,
-                                url=url,
+                                status=status, headers=received, body=body, method=method, url=url
                             )
                             if 200 <= status < 300:
                                 return response
-                            error = error_from_response(response, request)
-                            if isinstance(error, QuotaExceededError):
-                                retryable = self.retry.wait_for_quota
-                            elif isinstance(error, RateLimitError):
-                                retryable, sent = True, False
-                                fallback = self.retry.rate_limit_fallback
-                                retry_after = error.retry_after
-                                if retry_after is None:
-                                    retry_after = fallback
-                            elif status >= 500 and self.retry.should_retry_status(status):
-                                retryable = sent = True
-                        except _TooLarge as exc:
-                            error = ResponseTooLargeError(
-                                f"{request.method} {url} returned more than {exc.limit} bytes "
-                                "(decoded); raise max_response_bytes= if that is expected",
-                                method=request.method,
-                                url=url,
-                                limit=exc.limit,
-                            )
-                        except (
-                            aiohttp.ClientConnectorError,
-                            aiohttp.ConnectionTimeoutError,
-                        ) as exc:
-                            # The connection never opened: Toggl cannot have acted on it.
-                            error = _connection_error(request, url, exc)
-                            retryable = True
-                        except TimeoutError:
-                            error = TogglTimeoutError(
-                                f"{request.method} {url} did not complete within "
-                                f"{self._timeout.total} s; raise timeout= or try again later",
-                                method=request.method,
-                                url=url,
-                            )
-                            retryable = sent = True
-                        except aiohttp.ClientPayloadError as exc:
-                            error = TogglConnectionError(
-                                f"{request.method} {url}: the response body was cut short ({exc})",
-                                method=request.method,
-                                url=url,
-                            )
-                            retryable = sent = True
-                        except (aiohttp.ClientError, OSError) as exc:
-                            error = _connection_error(request, url, exc)
-                            retryable = sent = True
+                            error, retryable, sent, retry_after = self._judge(response, request)
                 finally:
                     limiter.release()
                     if blocked is None:
-                        self._gate.done(bucket)
+                        gate.done(bucket)
                 if blocked is not None:
                     if blocked.remaining > 0:  # requests in flight may use the rest: see
-                        await self._gate.changed(bucket)
+                        await gate.changed(bucket)
                         continue
                     error = QuotaExceededError(
                         402,
                         "the hourly quota was already spent (from the last response's headers)",
-                        method=request.method,
+                        method=method,
                         url=url,
                         remaining=blocked.remaining,
                         resets_in=blocked.seconds_to_reset(),
@@ -445,7 +410,7 @@ class Transport:
                 assert error is not None
                 if self._closed:
                     raise ClientClosedError(
-                        f"{request.method} {url} was stopped: the TogglClient was closed "
+                        f"{method} {url} was stopped: the TogglClient was closed "
                         "while the call was running"
                     ) from None
                 if sink is not None and sink.tell() != mark:
@@ -463,20 +428,71 @@ class Transport:
                 delay = self.retry.delay(attempts - 1, retry_after)
                 if time.monotonic() - started + delay > self.retry.max_elapsed:
                     raise error
-                logger.info("retrying %s %s in %.2f s after: %s", request.method, url, delay, error)
+                logger.info("retrying %s %s in %.2f s after: %s", method, url, delay, error)
                 await asyncio.sleep(delay)
         except asyncio.CancelledError:
             if task in self._closing:
                 self._closing.discard(task)
                 if task.uncancel() == 0:
                     raise ClientClosedError(
-                        f"{request.method} {url} was stopped: the TogglClient was closed "
+                        f"{method} {url} was stopped: the TogglClient was closed "
                         "while the call was running"
                     ) from None
             raise
         finally:
             self._running.discard(task)
-            self._closing.discard(task)
+            if self._closing:  # only while aclose() is ending calls
+                self._closing.discard(task)
+
+    def _judge(
+        self, response: Response, request: Request
+    ) -> tuple[TogglAPIError, bool, bool, float | None]:
+        """A non-2xx response: ``(error, retryable, Toggl may have acted, Retry-After)``."""
+        error = error_from_response(response, request)
+        if isinstance(error, QuotaExceededError):
+            return error, self.retry.wait_for_quota, False, None
+        if isinstance(error, RateLimitError):
+            retry_after = error.retry_after
+            if retry_after is None:
+                retry_after = self.retry.rate_limit_fallback
+            return error, True, False, retry_after
+        if response.status >= 500 and self.retry.should_retry_status(response.status):
+            return error, True, True, None
+        return error, False, False, None
+
+    def _failure(
+        self, request: Request, url: str, exc: BaseException
+    ) -> tuple[TogglError, bool, bool]:
+        """No complete response: ``(error, retryable, Toggl may have acted)``."""
+        method = request.method
+        if isinstance(exc, _TooLarge):
+            too_large = ResponseTooLargeError(
+                f"{method} {url} returned more than {exc.limit} bytes "
+                "(decoded); raise max_response_bytes= if that is expected",
+                method=method,
+                url=url,
+                limit=exc.limit,
+            )
+            return too_large, False, False
+        if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+            # The connection never opened: Toggl cannot have acted on it.
+            return _connection_error(request, url, exc), True, False
+        if isinstance(exc, TimeoutError):
+            timeout = TogglTimeoutError(
+                f"{method} {url} did not complete within "
+                f"{self._timeout.total} s; raise timeout= or try again later",
+                method=method,
+                url=url,
+            )
+            return timeout, True, True
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            cut = TogglConnectionError(
+                f"{method} {url}: the response body was cut short ({exc})",
+                method=method,
+                url=url,
+            )
+            return cut, True, True
+        return _connection_error(request, url, exc), True, True
 
     # -- quota ----------------------------------------------------------------------------
 

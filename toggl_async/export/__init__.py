@@ -66,6 +66,7 @@ async def export_account(
     source: Mapping[str, Any] | None = None,
     update: bool = False,
     recheck_days: int = 90,
+    paths: Literal["auto", "reports"] | None = None,
 ) -> ExportSummary:
     """Export the account behind ``client`` into ``out_dir``; return what was written.
 
@@ -96,6 +97,10 @@ async def export_account(
     export current"): the objects are read again, time entries from ``recheck_days`` days
     ago on are read again, older ones are carried over from the export's own files.
 
+    ``paths`` chooses how time entries are read: ``"auto"`` (default) takes the cheapest
+    path that gives the same rows (grouped Reports rows, each checked; see the README's
+    "Requests and paths"), ``"reports"`` one Reports row per entry, as older versions did.
+
     ``on_progress`` receives an :class:`ExportProgress` snapshot every
     ``progress_interval`` seconds. Raises :class:`ExportOptionsError` for impossible
     arguments, :class:`ExportDirectoryError` when ``out_dir`` cannot be written,
@@ -118,5 +123,6 @@ async def export_account(
         source=source,
         update=update,
         recheck_days=recheck_days,
+        paths=paths,
     )
     return await Exporter(client, Path(out_dir), options, on_progress).run()

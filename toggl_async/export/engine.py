@@ -15,7 +15,10 @@ How the work is cut up, and why:
 * **Time entries** come from Reports v3 detailed search (every member's stopped entries,
   with the report's row fields joined in) for the whole range; ``/me/time_entries`` would
   only reach the last three months and only the user's own entries. The running entry, which
-  Reports never lists, comes from ``/me/time_entries/current``.
+  Reports never lists, comes from ``/me/time_entries/current``. Each window reads either
+  *grouped* rows (alike entries of a day in one row: fewer pages; per-entry amounts derived
+  and checked in :mod:`.amounts`, untrusted rows read again by id) or one row per entry
+  (``paths="reports"``, or once grouping costs a workspace more than it saves).
 * **Splitting.** When a worker runs out of units while a window still has far to go, the
   window is split at a day ahead of where it is: the original stops before that day and a
   new unit reads from it. Splits cost at most one partial page each, so they happen only
@@ -41,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _json
 from ..records import Workspace
 from ._fs import DirectoryLock, atomic_write
+from .amounts import HalfCents
 from .carry import read_rows
 from .directory import (
     WORK_DIR,
@@ -58,6 +62,7 @@ from .errors import (
     first_error,
     skippable,
 )
+from .grouped import costs_more, ungroup
 from .identity import check_account, check_options
 from .ids import INT64_MAX, SeenIds
 from .names import NAMED_KINDS, Names
@@ -114,6 +119,7 @@ class Exporter:
         self._changed = asyncio.Event()
         self._dirty = False
         self.meter = ProgressMeter(client, self.sources)
+        self.halves = HalfCents()
         self._zone: tzinfo = UTC
 
     # -- the whole run ----------------------------------------------------------------------
@@ -407,14 +413,25 @@ class Exporter:
         names = self.names
         await names.ready(ws_id)
         at = tbl.index
+        grouped = unit.path == "grouped"
         listing = self.sources.time_entries(
-            ws_id, unit.first_day(), date.fromisoformat(unit.end), unit.cursor
+            ws_id, unit.first_day(), date.fromisoformat(unit.end), unit.cursor, grouped=grouped
         )
         running = self.state.running if self.state is not None else None
         running_id = running["id"] if running is not None else None
+        amount_at = at["billable_amount_in_cents"]
         async with listing:
             async for page in listing.pages():
+                unit.requests += 1
                 entries: Sequence[Any] = page
+                amounts: dict[int, int | None] = {}
+                if grouped:
+                    entries, amounts, gone = await ungroup(self.sources, unit, page, self.halves)
+                    if gone:
+                        self._warn(
+                            f"workspace {ws_id}: {gone} time entries vanished between a "
+                            "grouped read and its ungrouped check; they were not written"
+                        )
                 ended = False
                 if unit.stop_before is not None:
                     # Rows from the split day on belong to the unit that took them over
@@ -431,6 +448,8 @@ class Exporter:
                     row = tbl.row(entry)
                     if row[0][1] is None:  # the workspace_id column: Reports rows lack it
                         row[0][1] = ws_id
+                    if entry.id in amounts:  # the entry's own share of a grouped row
+                        row[0][amount_at] = amounts[entry.id]
                     names.join(row[0], at)
                     rows.append(row)
                 if running is not None and any(e.id == running_id for e in entries):
@@ -443,6 +462,27 @@ class Exporter:
                 unit.cursor = listing.cursor
                 if ended:
                     return
+                if grouped and self._grouping_costs_more(ws_id):
+                    break
+            else:
+                return
+        # Grouping costs more than it saves here (rows keep failing their check): read the
+        # rest of the window one row per entry. Entries of the current day written already
+        # are skipped by ``_fresh``; nothing is read twice into the files.
+        self._warn(
+            f"workspace {ws_id}: grouped Reports rows kept failing their amount check; "
+            "the rest of its entries were read one row per entry"
+        )
+        day = date.fromisoformat(unit.position or unit.first_day().isoformat())
+        if day <= unit.first_day():
+            unit.path, unit.cursor = "reports", None
+            await self._run_window(unit, tbl)
+            return
+        assert self.state is not None
+        rest = add_window(self.state, ws_id, day, unit.last_day(), "reports")
+        unit.stop_before = day.isoformat()
+        self._queue.append(rest)
+        self._dirty = True
 
     def _fresh(self, unit: Unit, page: Sequence[Any]) -> list[Any]:
         """The records not written yet: every id once per object, whatever page it comes
@@ -596,6 +636,10 @@ class Exporter:
             "deleted": len(old.keys() - new.keys()),
         }
 
+    def _grouping_costs_more(self, ws_id: int) -> bool:
+        assert self.state is not None
+        return costs_more(self.state, ws_id, self.sources.page_size)
+
     # -- splitting ---------------------------------------------------------------------------
 
     def _split(self) -> Unit | None:
@@ -619,7 +663,10 @@ class Exporter:
                 continue
             read = max(1, (position - unit.first_day()).days + 1)
             expected = unit.count / read * days
-            if expected < 4 * self.sources.page_size:
+            # In pages, as this unit reads them (a grouped page holds several rows' entries):
+            # a split costs a partial page, so it must leave at least four for each half.
+            per_page = unit.count / unit.requests if unit.requests else self.sources.page_size
+            if expected < 4 * max(1.0, per_page):
                 continue
             if best is None or expected > best[0]:
                 best = (expected, unit, lo, hi)
@@ -628,7 +675,10 @@ class Exporter:
         _, unit, lo, hi = best
         middle = lo + timedelta(days=((hi - lo).days + 1) // 2)
         assert unit.workspace_id is not None
-        new = add_window(self.state, unit.workspace_id, middle, hi)
+        path = unit.path or "reports"  # a unit of an older checkpoint: as it began
+        if path == "grouped" and self._grouping_costs_more(unit.workspace_id):
+            path = "reports"
+        new = add_window(self.state, unit.workspace_id, middle, hi, path)
         unit.stop_before = middle.isoformat()
         self._dirty = True
         return new

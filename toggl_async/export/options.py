@@ -11,7 +11,11 @@ from .._params import as_date
 from .errors import ExportOptionsError
 from .sinks import FORMATS
 
-__all__ = ["EARLIEST", "ExportOptions"]
+__all__ = ["EARLIEST", "PATHS", "ExportOptions"]
+
+#: How time entries may be read: ``"auto"`` (the cheapest path that gives the same rows:
+#: grouped Reports rows, checked) or ``"reports"`` (one Reports row per entry, as before).
+PATHS = ("auto", "reports")
 
 #: Toggl keeps no time entry from before this day.
 EARLIEST = date(2006, 1, 1)
@@ -38,6 +42,7 @@ class ExportOptions:
         source: Mapping[str, Any] | None = None,
         update: bool = False,
         recheck_days: int = 90,
+        paths: str | None = None,
     ) -> None:
         try:
             since = None if since is None else as_date("since", since)
@@ -55,6 +60,8 @@ class ExportOptions:
             )
         if isinstance(recheck_days, bool) or not isinstance(recheck_days, int) or recheck_days < 0:
             raise ExportOptionsError(f"recheck_days must be an int >= 0, got {recheck_days!r}")
+        if paths is not None and paths not in PATHS:
+            raise ExportOptionsError(f"paths must be one of {', '.join(PATHS)}, got {paths!r}")
         if update and overwrite:
             raise ExportOptionsError("update and overwrite exclude each other: choose one")
         if since is not None and until is not None and since > until:
@@ -98,6 +105,7 @@ class ExportOptions:
         self.overwrite = overwrite
         self.update = update
         self.recheck_days = recheck_days
+        self.paths = paths
         self.checkpoint_interval = checkpoint_interval
         self.progress_interval = progress_interval
         self.source = None if source is None else {str(k): v for k, v in source.items()}
@@ -110,4 +118,5 @@ class ExportOptions:
             "workspaces": None if self.workspaces is None else list(self.workspaces),
             "format": fmt,
             "page_size": self.page_size,
+            "paths": self.paths,
         }

@@ -24,7 +24,7 @@ from .state import ExportState, Unit
 if TYPE_CHECKING:
     from ..client import TogglClient
 
-__all__ = ["WINDOW_DAYS", "Planner", "add_window", "base_url", "zone_of"]
+__all__ = ["WINDOW_DAYS", "Planner", "add_window", "base_url", "window_path", "zone_of"]
 
 #: Longest date range per Reports search (Toggl caps searches at about a year).
 WINDOW_DAYS = 366
@@ -115,8 +115,10 @@ class Planner:
             fmt = opts.format or "jsonl"
             options = opts.requested(fmt)
             options["page_size"] = self.sources.page_size
+            options["paths"] = opts.paths or "auto"
         else:
             fmt, options = previous.format, dict(previous.options)
+            options["paths"] = opts.paths or options.get("paths") or "auto"
         state = ExportState(
             tool_version=__version__,
             format=fmt,
@@ -265,7 +267,15 @@ class Planner:
                 }
 
 
-def add_window(state: ExportState, ws_id: int, start: date, end: date) -> Unit:
+def window_path(state: ExportState) -> str:
+    """How this export reads its time-entry windows: ``paths`` "reports" forces one Reports
+    row per entry; otherwise (``"auto"``) grouped rows, which need fewer pages."""
+    return "reports" if state.options.get("paths") == "reports" else "grouped"
+
+
+def add_window(
+    state: ExportState, ws_id: int, start: date, end: date, path: str | None = None
+) -> Unit:
     """A new unit for the workspace's time entries from ``start`` to ``end``."""
     key = f"time_entries/{ws_id}/{start.isoformat()}"
     unit = Unit(
@@ -275,6 +285,7 @@ def add_window(state: ExportState, ws_id: int, start: date, end: date) -> Unit:
         start=start.isoformat(),
         end=end.isoformat(),
         part=f"time_entries.{ws_id}.{start.isoformat()}",
+        path=path if path is not None else window_path(state),
     )
     state.units[key] = unit
     return unit

@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import _json
 from .._version import __version__
 from ._fs import atomic_write
+from .cost import paths_taken
 from .identity import missing
 from .sinks import writing
 from .state import ExportState, Unit
@@ -95,6 +96,7 @@ def write_manifest(out_dir: Path, state: ExportState) -> None:
         "requests": {
             "total": state.requests,
             "per_1000_entries": round(state.requests * 1000 / entries, 2) if entries else None,
+            **paths_taken(state),
         },
         "quota_waits": {
             "count": state.quota_waits,
@@ -108,7 +110,11 @@ def write_manifest(out_dir: Path, state: ExportState) -> None:
         "time_entries": (
             "Every stopped entry Reports v3 shows you in these workspaces (all members' "
             "entries where you may see them), with the report row's fields, plus your "
-            "running entry from /me/time_entries/current."
+            "running entry from /me/time_entries/current. Path 'grouped': Reports rows of "
+            "alike entries, each entry's billable_amount_in_cents derived as "
+            "round(seconds * hourly_rate_in_cents / 3600) where the row's total checks out, "
+            "else the entries read again ungrouped ('refetched'); path 'reports': one row "
+            "per entry. Both give the same rows."
         ),
     }
     with writing(out_dir):

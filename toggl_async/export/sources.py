@@ -6,6 +6,7 @@ sizes that decide the request cost live here, next to the reasons for them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -60,9 +61,20 @@ class Sources:
         raise ValueError(f"no listing for {kind!r}")
 
     def time_entries(
-        self, workspace_id: int, start: date, end: date, cursor: Cursor | None
+        self,
+        workspace_id: int,
+        start: date,
+        end: date,
+        cursor: Cursor | None,
+        *,
+        grouped: bool = False,
     ) -> Paginator[Any]:
-        """Reports detailed search over ``start``..``end`` (inclusive), oldest first."""
+        """Reports detailed search over ``start``..``end`` (inclusive), oldest first.
+
+        ``grouped``: Reports merges entries alike on one day into one row, so a page holds
+        more entries (see :mod:`.amounts` for what that does to amounts). The cursor
+        remembers which: a grouped cursor cannot resume an ungrouped search.
+        """
         return self.client.reports.iter_time_entries(
             workspace_id,
             start_date=start,
@@ -70,7 +82,22 @@ class Sources:
             page_size=self.page_size,
             order_by="date",  # oldest first: the engine splits windows by day
             order_dir="ASC",
+            grouped=grouped,
             cursor=cursor,
+        )
+
+    def entries_by_id(
+        self, workspace_id: int, start: date, end: date, ids: Sequence[int]
+    ) -> Paginator[Any]:
+        """The ungrouped rows of just these entries (started ``start``..``end``)."""
+        return self.client.reports.iter_time_entries(
+            workspace_id,
+            start_date=start,
+            end_date=end,
+            page_size=self.page_size,
+            order_by="date",
+            order_dir="ASC",
+            time_entry_ids=ids,
         )
 
     async def any_entry(self, workspace_id: int, start: date, end: date) -> bool:

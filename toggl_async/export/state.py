@@ -73,6 +73,13 @@ class Unit:
     """Why this listing was skipped (e.g. Reports refused a workspace), or None."""
     position: str | None = None
     """Time-entry windows: the day of the last row read."""
+    path: str | None = None
+    """Time-entry windows: how they are read, ``"grouped"`` (Reports rows of alike entries,
+    see :mod:`.amounts`) or ``"reports"`` (one row an entry; None in older checkpoints)."""
+    requests: int = 0
+    """Pages this unit read (refetches of untrusted grouped rows included)."""
+    refetched: int = 0
+    """Time-entry windows: entries of untrusted grouped rows read again ungrouped."""
 
     @property
     def is_window(self) -> bool:

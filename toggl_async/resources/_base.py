@@ -47,7 +47,7 @@ class Resource:
             method=method,
             api=api or self.api,
             path=path,
-            params=encode_query(params) if params else None,
+            params=(encode_query(params) or None) if params else None,
             body=_json.dumps(json) if json is not None else None,
             idempotent=idempotent,
         )
@@ -58,14 +58,15 @@ class Resource:
 
     async def _fetch(self, into: type[T], method: str, path: str, **kwargs: Any) -> T:
         """Send and decode the body into ``into`` (a record class or ``list[Record]``)."""
-        response = await self._send(method, path, **kwargs)
+        # Straight to the transport, not through _send: one coroutine less on every call.
+        response = await self._transport.send(self._request(method, path, **kwargs))
         return structure(response.json(), into, method=response.method, url=response.url)
 
     async def _fetch_optional(
         self, into: type[T], method: str, path: str, **kwargs: Any
     ) -> T | None:
         """Like :meth:`_fetch`, but an empty body, ``null`` or 204 mean "nothing": None."""
-        response = await self._send(method, path, **kwargs)
+        response = await self._transport.send(self._request(method, path, **kwargs))
         payload = None if response.status == 204 else response.json()
         if payload is None:
             return None

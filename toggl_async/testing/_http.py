@@ -69,6 +69,10 @@ class Limits:
     reports_long_range: str = "reject"
     me_time_entries_max_days: int = 90
     me_time_entries_limit: int = 1000
+    #: A variant, not a fidelity claim: Reports bills each entry's seconds rounded up to
+    #: this many minutes (0: exact seconds), and a grouped row's amount is the sum of its
+    #: entries' amounts. Makes amounts derived from seconds and the rate disagree.
+    reports_billing_rounding_minutes: int = 0
     #: Null every field the specification marks nullable (see ``_nulls``).
     null_optional: bool = False
 

@@ -350,7 +350,6 @@ class ReportRoutes:
         first = rows[0]
         project = index.projects.get(first.project_id or 0)
         rate = _rate_cents(ws, project, first.billable)
-        seconds = sum(r.duration for r in rows)
         _, tag_ids = self.store.tags_json(first.tag_ids, index.tag_names)
         return {
             "user_id": first.user_id,
@@ -360,7 +359,7 @@ class ReportRoutes:
             "billable": first.billable,
             "description": first.description or "",
             "tag_ids": tag_ids or [],
-            "billable_amount_in_cents": None if rate is None else round(seconds * rate / 3600),
+            "billable_amount_in_cents": self._amount(rate, [r.duration for r in rows]),
             "hourly_rate_in_cents": rate,
             "currency": _currency(ws, project),
             "time_entries": [
@@ -375,6 +374,16 @@ class ReportRoutes:
             ],
             "row_number": number,
         }
+
+    def _amount(self, rate: int | None, seconds: list[int]) -> int | None:
+        """A row's amount: its seconds at the rate, rounded once (or, with the billing
+        rounding variant, the sum of each entry's rounded-up amount)."""
+        if rate is None:
+            return None
+        step = self.ctx.limits.reports_billing_rounding_minutes * 60
+        if step <= 0:
+            return round(sum(seconds) * rate / 3600)
+        return sum(round(-(-s // step) * step * rate / 3600) for s in seconds)
 
     # -- totals ----------------------------------------------------------------------------------
 
@@ -425,7 +434,7 @@ class ReportRoutes:
                     rates.get((rate, _currency(ws, project)), 0) + r.duration
                 )
                 slot["by_rate"][str(rate)] = slot["by_rate"].get(str(rate), 0) + r.duration
-                amount += round(r.duration * rate / 3600)
+                amount += self._amount(rate, [r.duration]) or 0
         return {
             "seconds": total,
             "rates": [

@@ -8,6 +8,7 @@ sizes and ``now`` always give the same account.
 
 from __future__ import annotations
 
+import bisect
 import random
 import string
 import time
@@ -723,8 +724,32 @@ def _unique_names(pool: Sequence[str], count: int) -> list[str]:
     return names
 
 
+_Activity = tuple[int, int, int, bool, int, int]
+"""(workspace, project, task, billable, description, tags) of an entry, as interned ids."""
+
+#: Recurring activities per person (the user; each colleague per shared workspace).
+ACTIVITIES = 15
+#: Share of entries that repeat one of the person's recurring activities; the rest are
+#: one-offs (a ticket, an odd description) drawn afresh.
+RECURRING_SHARE = 0.85
+#: Exponent of the Zipf-like weights ``1 / rank ** s`` over a person's activities.
+ZIPF_S = 1.1
+#: Activities a person works on in one day (drawn by weight), before the one-offs.
+ACTIVITIES_PER_DAY = (3, 6)
+
+
 class _EntryGenerator:
-    """The hot loop: day by day, non-overlapping entries for the user, a few for colleagues."""
+    """The hot loop: day by day, non-overlapping entries for the user, a few for colleagues.
+
+    How people track time (the repetition model): each person has :data:`ACTIVITIES`
+    recurring *activities* (workspace, project, task, billable, description, tags fixed,
+    e.g. "Daily stand-up" on Internal Tools), ranked by a Zipf-like weight
+    ``1 / rank ** ZIPF_S``. Each day they pick a few of them (:data:`ACTIVITIES_PER_DAY`,
+    by weight) and spend :data:`RECURRING_SHARE` of that day's entries on those (so the
+    same activity recurs several times a day and day after day); every other entry is a
+    one-off (a ticket number, an odd description, no fixed project). Reports groups entries
+    alike on one day into one row, so this is what makes ``grouped=true`` pay.
+    """
 
     def __init__(self, gen: _Generator, plans: list[_WsPlan], me: int) -> None:
         self.gen = gen
@@ -737,6 +762,9 @@ class _EntryGenerator:
         self.desc_table: list[int] = []
         self.tags_empty = self.store.intern_tags(())
         self.tags_none = self.store.intern_tags(None)
+        self.recurring_desc: list[int] = []
+        self.activities: dict[tuple[int, int], list[_Activity]] = {}
+        self.weights = _cumulative([1 / (rank + 1) ** ZIPF_S for rank in range(ACTIVITIES)])
 
     def build(self) -> TimeEntryStore:
         gen = self.gen
@@ -771,6 +799,33 @@ class _EntryGenerator:
         self.desc_table = [store.intern_description(text) for text in pool]
         self.desc_table += [store.intern_description("")] * 6
         self.desc_table += [store.intern_description(None)] * 4
+        self.recurring_desc = self.desc_table[: len(_DESCRIPTIONS)]
+
+    def activities_of(self, user: int, plan: _WsPlan | None) -> list[_Activity]:
+        """The person's recurring activities (in ``plan``'s workspace, else any), made once."""
+        key = (user, -1 if plan is None else plan.workspace_id)
+        found = self.activities.get(key)
+        if found is None:
+            found = []
+            for _ in range(ACTIVITIES):
+                ws, project, task, billable, _, tags = self.attributes(plan)
+                desc = self.recurring_desc[int(self.r() * len(self.recurring_desc))]
+                found.append((ws, project, task, billable, desc, tags))
+            self.activities[key] = found
+        return found
+
+    def day_plan(self, user: int, plan: _WsPlan | None) -> list[_Activity]:
+        """The activities ``user`` works on today: a few, the frequent ones most often."""
+        activities = self.activities_of(user, plan)
+        lo, hi = ACTIVITIES_PER_DAY
+        count = lo + int(self.r() * (hi - lo + 1))
+        return [activities[_pick(self.weights, self.r())] for _ in range(count)]
+
+    def next_attributes(self, today: list[_Activity], plan: _WsPlan | None = None) -> _Activity:
+        """One of today's activities, or (1 - :data:`RECURRING_SHARE`) a one-off."""
+        if today and self.r() < RECURRING_SHARE:
+            return today[int(self.r() * len(today))]
+        return self.attributes(plan)
 
     def generate_days(
         self,
@@ -820,16 +875,14 @@ class _EntryGenerator:
         begin = min(midnight + 7 * 3600 + int(r() * 3600), midnight + 23 * 3600 + 1800 - window)
         slot = window / count
         rows: list[tuple[Any, ...]] = []
-        attrs: tuple[int, int, int, bool, int, int] | None = None
+        today = self.day_plan(self.me, None)
         for i in range(count):
             start = begin + int(i * slot + r() * 0.2 * slot)
             duration = max(1, int(slot * (0.25 + 0.5 * r())))
-            if attrs is None or r() >= 0.35:
-                attrs = self.attributes()
-            rows.append((start, duration, self.me, *attrs, None))
+            rows.append((start, duration, self.me, *self.next_attributes(today), None))
         return rows
 
-    def attributes(self, plan: _WsPlan | None = None) -> tuple[int, int, int, bool, int, int]:
+    def attributes(self, plan: _WsPlan | None = None) -> _Activity:
         """(workspace, project, task, billable, description, tags) for a new entry."""
         r = self.r
         if plan is None:
@@ -858,11 +911,15 @@ class _EntryGenerator:
     ) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
         r = self.r
+        plans: dict[tuple[int, int], list[_Activity]] = {}
         for _ in range(count):
             plan = shared[int(r() * len(shared))]
             user = plan.members[int(r() * len(plan.members))]
             start = midnight + 8 * 3600 + int(r() * 9 * 3600)
-            ws, project, task, billable, desc, tags = self.attributes(plan)
+            key = (user, plan.workspace_id)
+            if key not in plans:
+                plans[key] = self.day_plan(user, plan)
+            ws, project, task, billable, desc, tags = self.next_attributes(plans[key], plan)
             rows.append((start, 600 + int(r() * 6000), user, ws, project, task, billable, desc,
                          tags, None))  # fmt: skip
         return rows
@@ -901,6 +958,21 @@ class _EntryGenerator:
         desc = self.store.intern_description("Running in the sandbox ⏱️")
         self.store.append(te_id, ws, project, task, self.me, start, -start, start, billable,
                           desc, tags)  # fmt: skip
+
+
+def _cumulative(weights: list[float]) -> list[float]:
+    """Running sums of ``weights``, scaled so the last is 1."""
+    total = sum(weights)
+    out, acc = [], 0.0
+    for weight in weights:
+        acc += weight
+        out.append(acc / total)
+    return out
+
+
+def _pick(cumulative: list[float], x: float) -> int:
+    """The index ``x`` in [0, 1) falls on in ``cumulative`` (a weighted choice)."""
+    return min(bisect.bisect_right(cumulative, x), len(cumulative) - 1)
 
 
 def _spread(total: int, weights: list[float]) -> list[int]:

@@ -113,7 +113,17 @@ class Sandbox:
         me_time_entries_limit: int = 1000,
         null_optional: bool = False,
         max_recorded: int = 100_000,
+        reports_billing_rounding_minutes: int = 0,
     ) -> None:
+        if (
+            isinstance(reports_billing_rounding_minutes, bool)
+            or not isinstance(reports_billing_rounding_minutes, int)
+            or reports_billing_rounding_minutes < 0
+        ):
+            raise ValueError(
+                "reports_billing_rounding_minutes must be an int >= 0 (0: exact seconds), "
+                f"got {reports_billing_rounding_minutes!r}"
+            )
         if reports_long_range not in ("reject", "shorten"):
             raise ValueError(
                 f"reports_long_range must be 'reject' or 'shorten', got {reports_long_range!r}"
@@ -135,6 +145,7 @@ class Sandbox:
             me_time_entries_max_days=me_time_entries_max_days,
             me_time_entries_limit=me_time_entries_limit,
             null_optional=null_optional,
+            reports_billing_rounding_minutes=reports_billing_rounding_minutes,
         )
         self._ctx = Context(self.account, limits, self.credentials)
         self._ctx.quota_view = self._quota_view
