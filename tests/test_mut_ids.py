@@ -147,6 +147,17 @@ def test_a_log_longer_than_the_checkpoint_is_cut_back_to_it(tmp_path: Path) -> N
     assert (tmp_path / "seen" / "tags").stat().st_size == 8
 
 
+def test_a_log_the_checkpoint_never_recorded_is_emptied(tmp_path: Path) -> None:
+    """A crash after a sync but before the checkpoint named the kind: its ids belong to
+    rows the resume drops, so the log starts again from nothing."""
+    seen = SeenIds(tmp_path, ["tags"], {})
+    seen.add("tags", 4)
+    seen.sync()
+    again = SeenIds(tmp_path, ["tags"], {})
+    assert ("tags", 4) not in again
+    assert (tmp_path / "seen" / "tags").stat().st_size == 0
+
+
 def test_a_new_kind_starts_empty(tmp_path: Path) -> None:
     seen = SeenIds(tmp_path, ["tags"], {"tags": 0})
     assert ("tags", 1) not in seen
@@ -167,8 +178,12 @@ def test_a_log_shorter_than_recorded_or_torn_is_refused(tmp_path: Path, size: in
     seen.sync()
     log = tmp_path / "seen" / "tags"
     os.truncate(log, 12)
-    with pytest.raises(ExportStateError, match="shorter than the checkpoint says"):
+    with pytest.raises(ExportStateError) as info:
         SeenIds(tmp_path, ["tags"], {"tags": size})
+    assert str(info.value) == (
+        f"{log} is shorter than the checkpoint says: the export directory was modified; "
+        "start again with --overwrite"
+    )
 
 
 def test_a_log_of_exactly_the_recorded_length_is_accepted(tmp_path: Path) -> None:

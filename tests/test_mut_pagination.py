@@ -186,6 +186,37 @@ async def test_header_cursor_without_rows_resumes_mid_page_by_skipping(
     assert rest == [4]
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "current"),
+    [("1", None, 1), ("0", None, 1), ("5", "5", 5), ("5", "4", 5), ("5", "x", 5)],
+)
+async def test_a_next_row_that_does_not_move_on_is_refused(
+    toggl: TogglClient, first: str, second: str | None, current: int
+) -> None:
+    """The first page starts at row 1: a next row of 1 (or less) repeats it, as does a
+    later row at or before the current one. Records without ids would be yielded twice."""
+    strategy = HeaderCursor(header="X-Next-Row", param="from_row")
+    refused = first if second is None else second
+    with aioresponses() as m:
+        m.get(ROWS, payload=_rows({"n": 1}, {"n": 2}), headers={"X-Next-Row": first})
+        if second is not None:
+            m.get(f"{ROWS}?from_row=5", payload=_rows({"n": 5}), headers={"X-Next-Row": second})
+        seen: list[Any] = []
+        with pytest.raises(PaginationError) as info:
+            async with asyncio.timeout(10):
+                async for row in toggl.paginate("GET", "/rows", strategy):
+                    seen.append(row["n"])
+    assert seen == ([] if second is None else [1, 2])
+    error = info.value
+    assert str(error) == (
+        f"GET {ROWS} sent X-Next-Row: {refused!r}, which does not move past row {current}; "
+        "refusing to loop"
+    )
+    assert (error.method, error.url) == ("GET", ROWS)
+    assert json.loads(error.body) == ([{"n": 1}, {"n": 2}] if second is None else [{"n": 5}])
+    assert error.position == ({"row": None} if second is None else {"row": 5})
+
+
 ROW_STRATEGY = HeaderCursor(
     header="X-Next-Row",
     param="from_row",

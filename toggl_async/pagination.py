@@ -264,10 +264,11 @@ class HeaderCursor(Strategy):
             return None
         row = _header_int(value)
         current = at.get("row")
-        if row is None or row < 1 or (isinstance(current, int) and row <= current):
+        start = current if isinstance(current, int) else 1  # the first page starts at row 1
+        if row is None or row <= start:
             raise PaginationError(
                 f"{response.method} {response.url} sent {self.header}: {value!r}, which does "
-                f"not move past row {current or 1}; refusing to loop",
+                f"not move past row {start}; refusing to loop",
                 method=response.method,
                 url=response.url,
                 body=response.body,
