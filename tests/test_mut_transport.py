@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import traceback
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 
 from toggl_async import (
+    InsecureURLWarning,
     NotFoundError,
     PaymentRequiredError,
     QuotaExceededError,
@@ -191,3 +193,25 @@ async def test_a_late_body_past_the_cap_says_the_cap(pieces: int) -> None:
         "raise max_response_bytes= if that is expected"
     )
     assert info.value.limit == 1000
+
+
+@pytest.mark.parametrize(
+    ("base", "warns"),
+    [
+        ("http://localhost:9/api/v9", False),
+        ("http://toggl.localhost:9/api/v9", False),
+        ("http://[::1]:9/api/v9", False),
+        ("http://localhost.example:9/api/v9", True),
+        ("http://notlocalhost:9/api/v9", True),
+    ],
+)
+async def test_plain_http_warns_only_off_the_loopback(base: str, warns: bool) -> None:
+    toggl = TogglClient(api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never())
+    async with toggl:
+        with aioresponses() as m, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m.get(f"{base}/me", status=500, body='"x"')
+            with pytest.raises(ServerError):
+                await asyncio.wait_for(toggl.me.get(), 10)
+    insecure = [w for w in caught if issubclass(w.category, InsecureURLWarning)]
+    assert len(insecure) == (1 if warns else 0)
