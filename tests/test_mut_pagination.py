@@ -385,6 +385,25 @@ async def test_a_source_of_records_without_ids_is_walked_to_the_end() -> None:
     assert await asyncio.wait_for(paginator.collect(), 10) == [1, 2, 1, 2, 3]
 
 
+@pytest.mark.parametrize(
+    "pages",
+    [
+        [[{"n": 1}, {"n": 2}], [{"n": 1}, {"n": 2}], []],  # no ids: equal pages are data
+        [[1, 2], [1, 2], []],  # not even objects
+        [[{"id": 1.5}, {"id": [2]}], [{"id": 1.5}, {"id": [2]}], []],  # ids of no id type
+    ],
+)
+async def test_a_listing_whose_items_cannot_be_compared_is_walked_to_the_end(
+    toggl: TogglClient, pages: list[list[Any]]
+) -> None:
+    with aioresponses() as m:
+        for index, page in enumerate(pages):
+            m.get(f"{ROWS}?offset={2 * index}&per_page=2", payload=page)
+        async with asyncio.timeout(10):
+            items = await toggl.paginate("GET", "/rows", Offset(per_page=2)).collect()
+    assert items == pages[0] + pages[1]
+
+
 def test_a_pagination_error_made_by_hand_has_empty_details() -> None:
     """Custom sources raise it with a message only; the details default to empty."""
     error = PaginationError("stuck")
