@@ -19,6 +19,11 @@ nox.options.reuse_existing_virtualenvs = True
 SOURCES = ["toggl_async", "toggl_async_sync", "tests", "benchmarks", "scripts", "noxfile.py"]
 ROOT = Path(__file__).resolve().parent
 COVERAGE_DATA = ROOT / ".coverage-data"
+CONVERTER_TESTS = [
+    "tests/test_mut_converter.py",
+    "tests/test_records.py",
+    "tests/test_records_api.py",
+]
 
 
 @nox.session
@@ -75,11 +80,40 @@ def mutation(session: nox.Session) -> None:
     those of one module (mutmut's mutant-name globs). Results are cached in ``mutants/``:
     a second run only re-tests what changed. Survivors: ``mutmut results``, then
     ``mutmut show NAME`` for the diff.
+
+    The converter's hooks are built once, on first use: mutmut maps a test to a function
+    only if the function ran during that test, so most converter tests are never run against
+    a hook mutant. Each converter survivor is therefore run once more against the record
+    tests in a fresh process; those that fail there are killed (printed as such).
     """
     session.install("-e", ".[fast,cli,test]")
     session.install("mutmut>=3.3")
     # Two workers at most: a mutant's tests start servers and subprocesses of their own.
     session.run("mutmut", "run", "--max-children", "2", *session.posargs)
+    results = session.run("mutmut", "results", silent=True, success_codes=[0, 1])
+    survivors = [
+        line.strip().split(":")[0]
+        for line in str(results or "").splitlines()
+        if line.strip().startswith("toggl_async.records.converter.") and "survived" in line
+    ]
+    session.chdir(ROOT / "mutants")
+    for name in survivors:
+        outcome = session.run(
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            *CONVERTER_TESTS,
+            env={"MUTANT_UNDER_TEST": name},
+            silent=True,
+            success_codes=[0, 1],
+        )
+        verdict = "survived" if " failed" not in str(outcome) else "killed (fresh process)"
+        session.log(f"{name}: {verdict}")
+    session.chdir(ROOT)
     session.run("mutmut", "results", success_codes=[0, 1])
 
 
