@@ -201,6 +201,14 @@ def test_a_log_holding_an_invalid_id_is_refused(tmp_path: Path, bad: int) -> Non
         SeenIds(tmp_path, ["tags"], {"tags": 16})
 
 
+def test_the_extreme_ids_survive_a_reload(tmp_path: Path) -> None:
+    seen = SeenIds(tmp_path, ["tags"], {})
+    seen.add("tags", 1)
+    seen.add("tags", INT64_MAX)
+    again = SeenIds(tmp_path, ["tags"], seen.sync())
+    assert ("tags", INT64_MAX) in again and ("tags", 1) in again
+
+
 def test_a_long_log_is_read_in_full(tmp_path: Path) -> None:
     """More than one read's worth (1 MiB) of ids: every chunk is loaded."""
     values = array("q", range(1, 200_001))

@@ -217,6 +217,20 @@ async def test_a_next_row_that_does_not_move_on_is_refused(
     assert error.position == ({"row": None} if second is None else {"row": 5})
 
 
+async def test_a_repeated_page_is_refused_naming_its_whole_position(toggl: TogglClient) -> None:
+    strategy = HeaderCursor(header="X-Next-Row", param="from_row", keep=(("X-Next-Id", "nid"),))
+    page = _rows({"id": 1}, {"id": 2})
+    with aioresponses() as m:
+        m.get(ROWS, payload=page, headers={"X-Next-Row": "3", "X-Next-Id": "abc"})
+        m.get(f"{ROWS}?from_row=3", payload=page)
+        with pytest.raises(PaginationError) as info:
+            await asyncio.wait_for(toggl.paginate("GET", "/rows", strategy).collect(), 10)
+    assert str(info.value) == (
+        f"GET {ROWS} at row=3, nid=abc returned only records of the previous page "
+        "(the server ignored the position); refusing to loop"
+    )
+
+
 ROW_STRATEGY = HeaderCursor(
     header="X-Next-Row",
     param="from_row",

@@ -31,7 +31,7 @@ from toggl_async import (
 from toggl_async.auth import Api
 from toggl_async.transport import Request
 
-from .helpers import TOKEN, TRACK, sent
+from .helpers import FOCUS, TOKEN, TRACK, sent
 
 WEBHOOKS = "https://api.track.toggl.com/webhooks/api/v1"
 
@@ -215,3 +215,22 @@ async def test_plain_http_warns_only_off_the_loopback(base: str, warns: bool) ->
                 await asyncio.wait_for(toggl.me.get(), 10)
     insecure = [w for w in caught if issubclass(w.category, InsecureURLWarning)]
     assert len(insecure) == (1 if warns else 0)
+
+
+async def test_each_request_gets_the_headers_of_its_api_and_body() -> None:
+    """Per-request headers are kept per API and body: a JSON body is labelled as such, and
+    a Focus call carries the Focus credential even after Track calls."""
+    toggl = TogglClient(api_token=TOKEN, focus_api_key="focus-key", retry=RetryPolicy.never())
+    async with toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me/x", payload={})
+            m.post(f"{TRACK}/me/y", payload={})
+            m.get(f"{FOCUS}/z", payload={})
+            await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
+            await asyncio.wait_for(toggl.request("POST", "/me/y", json={"a": 1}), 10)
+            await asyncio.wait_for(toggl.request("GET", "/z", api="focus"), 10)
+            calls = {key[0]: call.kwargs for key, calls in m.requests.items() for call in calls}
+            focus = sent(m, "GET", f"{FOCUS}/z")[0].kwargs
+    assert (calls["POST"]["headers"] or {}).get("Content-Type") == "application/json"
+    assert "focus-key" in str(dict(focus["headers"] or {}).get("Authorization", ""))
+    assert "Content-Type" not in (focus["headers"] or {})
