@@ -105,6 +105,29 @@ async def test_keyset_items_without_an_id_name_what_is_missing(toggl: TogglClien
             await asyncio.wait_for(toggl.me.iter_projects(per_page=2).collect(), 10)
 
 
+async def test_a_page_that_is_not_an_array_is_an_error_with_its_request_and_body(
+    toggl: TogglClient,
+) -> None:
+    with aioresponses() as m:
+        m.get(f"{PROJECTS}?per_page=2", body='{"data": []}')
+        with pytest.raises(DecodeError) as info:
+            await asyncio.wait_for(toggl.me.iter_projects(per_page=2).collect(), 10)
+    error = info.value
+    assert str(error) == (
+        f"GET {PROJECTS} returned a page of an unexpected shape: expected a JSON array, got dict"
+    )
+    assert (error.method, error.url, error.body) == ("GET", PROJECTS, b'{"data": []}')
+
+
+async def test_a_record_that_does_not_decode_names_the_request(toggl: TogglClient) -> None:
+    with aioresponses() as m:
+        m.get(f"{PROJECTS}?per_page=2", payload=[{"id": 3}])
+        with pytest.raises(DecodeError) as info:
+            await asyncio.wait_for(toggl.me.iter_projects(per_page=2).collect(), 10)
+    assert str(info.value).startswith(f"GET {PROJECTS} returned data that does not fit ")
+    assert (info.value.method, info.value.url) == ("GET", PROJECTS)
+
+
 def test_a_keyset_position_after_no_item_is_the_position_itself() -> None:
     """``Strategy.resume`` is public (custom strategies call it): nothing consumed, no move."""
     assert Keyset(per_page=2).resume({"start": 5}, [], 0) == ({"start": 5}, 0)
@@ -229,6 +252,7 @@ async def test_a_repeated_page_is_refused_naming_its_whole_position(toggl: Toggl
         f"GET {ROWS} at row=3, nid=abc returned only records of the previous page "
         "(the server ignored the position); refusing to loop"
     )
+    assert (info.value.method, info.value.url) == ("GET", ROWS)
 
 
 ROW_STRATEGY = HeaderCursor(
