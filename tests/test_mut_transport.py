@@ -81,6 +81,22 @@ async def test_a_traceback_with_locals_shows_the_credential_header_masked() -> N
     assert TOKEN not in text
 
 
+async def test_a_traceback_with_locals_masks_every_request_header() -> None:
+    async with aiohttp.ClientSession() as session:
+        toggl = TogglClient(api_token=TOKEN, retry=RetryPolicy.never(), session=session)
+        async with toggl:
+            with aioresponses() as m:
+                m.post(f"{TRACK}/me/x", status=500, body='"boom"')
+                with pytest.raises(ServerError) as info:
+                    await asyncio.wait_for(toggl.request("POST", "/me/x", json={"a": 1}), 10)
+    error = info.value
+    below_the_test = error.__traceback__.tb_next if error.__traceback__ else None
+    rendered = traceback.TracebackException(type(error), error, below_the_test, capture_locals=True)
+    text = "".join(rendered.format())
+    assert "headers = {'Authorization': '***', 'Content-Type': '***'}" in text
+    assert TOKEN not in text
+
+
 async def test_a_sink_that_cannot_rewind_is_named_by_its_type(toggl: TogglClient) -> None:
     class Pipe(io.RawIOBase):
         def writable(self) -> bool:
