@@ -442,6 +442,39 @@ async def test_a_listing_whose_items_cannot_be_compared_is_walked_to_the_end(
     assert items == pages[0] + pages[1]
 
 
+class CountingSource(PlainSource):
+    def __init__(self, pages: Sequence[Sequence[int]]) -> None:
+        super().__init__(pages)
+        self.fetched: list[int] = []
+
+    async def fetch(self, at: dict[str, Any]) -> Page[int]:
+        self.fetched.append(at["page"])
+        return await super().fetch(at)
+
+
+async def test_the_next_page_is_prefetched_when_the_limit_reaches_past_this_one() -> None:
+    """Resumed two records into a page of five with four wanted: only three are left on
+    this page, so the next one is asked for while this one is handed out."""
+    source = CountingSource([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]])
+    cursor = {"v": 1, "kind": "plain", "query": {}, "at": {"page": 0}, "skip": 2}
+    paginator = Paginator(source, cursor=cursor, limit=4)
+    async with asyncio.timeout(10):
+        first = await anext(aiter(paginator))
+        assert (first, source.fetched) == (3, [0, 1])
+    await paginator.aclose()
+
+
+async def test_a_paginator_iterated_twice_says_how_to_continue() -> None:
+    paginator = Paginator(PlainSource([[1]]))
+    await asyncio.wait_for(paginator.collect(), 10)
+    with pytest.raises(RuntimeError) as info:
+        await asyncio.wait_for(paginator.collect(), 10)
+    assert str(info.value) == (
+        "this Paginator is already being iterated; create a new one "
+        "(pass cursor=paginator.cursor to continue where it stands)"
+    )
+
+
 def test_a_pagination_error_made_by_hand_has_empty_details() -> None:
     """Custom sources raise it with a message only; the details default to empty."""
     error = PaginationError("stuck")

@@ -250,3 +250,16 @@ async def test_each_request_gets_the_headers_of_its_api_and_body() -> None:
     assert (calls["POST"]["headers"] or {}).get("Content-Type") == "application/json"
     assert "focus-key" in str(dict(focus["headers"] or {}).get("Authorization", ""))
     assert "Content-Type" not in (focus["headers"] or {})
+
+
+async def test_a_body_of_another_type_is_sent_with_its_own_content_type(
+    toggl: TogglClient,
+) -> None:
+    request = Request(
+        method="POST", api=Api.TRACK, path="/me/up", body=b"raw", content_type="text/plain"
+    )
+    with aioresponses() as m:
+        m.post(f"{TRACK}/me/up", payload={})
+        await asyncio.wait_for(toggl._transport.send(request), 10)
+        headers = sent(m, "POST", f"{TRACK}/me/up")[0].kwargs["headers"]
+    assert dict(headers)["Content-Type"] == "text/plain"
