@@ -252,14 +252,23 @@ async def test_each_request_gets_the_headers_of_its_api_and_body() -> None:
     assert "Content-Type" not in (focus["headers"] or {})
 
 
+@pytest.mark.parametrize("own_session", [True, False])
 async def test_a_body_of_another_type_is_sent_with_its_own_content_type(
-    toggl: TogglClient,
+    own_session: bool,
 ) -> None:
+    """Its own type, and still the credential when it travels per request (a caller's
+    session)."""
     request = Request(
         method="POST", api=Api.TRACK, path="/me/up", body=b"raw", content_type="text/plain"
     )
-    with aioresponses() as m:
-        m.post(f"{TRACK}/me/up", payload={})
-        await asyncio.wait_for(toggl._transport.send(request), 10)
-        headers = sent(m, "POST", f"{TRACK}/me/up")[0].kwargs["headers"]
-    assert dict(headers)["Content-Type"] == "text/plain"
+    async with aiohttp.ClientSession() as session:
+        toggl = TogglClient(
+            api_token=TOKEN, retry=RetryPolicy.never(), session=None if own_session else session
+        )
+        async with toggl:
+            with aioresponses() as m:
+                m.post(f"{TRACK}/me/up", payload={})
+                await asyncio.wait_for(toggl._transport.send(request), 10)
+                headers = dict(sent(m, "POST", f"{TRACK}/me/up")[0].kwargs["headers"])
+    assert headers["Content-Type"] == "text/plain"
+    assert headers["Authorization"].startswith("Basic ")
