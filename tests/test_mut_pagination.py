@@ -475,6 +475,20 @@ async def test_a_paginator_iterated_twice_says_how_to_continue() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("limit", "error", "message"),
+    [
+        (1.5, TypeError, "limit must be an int or None, got 1.5"),
+        (True, TypeError, "limit must be an int or None, got True"),
+        (-1, ValueError, "limit must not be negative, got -1"),
+    ],
+)
+def test_a_bad_limit_is_refused_by_name(limit: Any, error: type[Exception], message: str) -> None:
+    with pytest.raises(error) as info:
+        Paginator(PlainSource([[1]]), limit=limit)
+    assert str(info.value) == message
+
+
 def test_a_pagination_error_made_by_hand_has_empty_details() -> None:
     """Custom sources raise it with a message only; the details default to empty."""
     error = PaginationError("stuck")
