@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import traceback
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -231,6 +232,22 @@ async def test_plain_http_warns_only_off_the_loopback(base: str, warns: bool) ->
                 await asyncio.wait_for(toggl.me.get(), 10)
     insecure = [w for w in caught if issubclass(w.category, InsecureURLWarning)]
     assert len(insecure) == (1 if warns else 0)
+    for warning in insecure:
+        assert str(warning.message) == (
+            f"credentials are sent over plain http:// to {base}, which is not a loopback "
+            "address: anyone on the path can read them; use https://"
+        )
+
+
+async def test_each_request_is_logged_at_debug_level(
+    toggl: TogglClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="toggl_async")
+    with aioresponses() as m:
+        m.get(f"{TRACK}/me/x", payload={})
+        await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert any(line.startswith(f"GET {TRACK}/me/x -> 200 (") for line in lines), lines
 
 
 async def test_each_request_gets_the_headers_of_its_api_and_body() -> None:
