@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .._version import __version__
 from ..records import Me, Organization, TimeEntry, Workspace
 from .errors import SKIPPABLE, ExportOptionsError, ExportStateError, first_error, skippable
+from .merge import SINCE_MARGIN, since_for
 from .options import EARLIEST, ExportOptions
 from .running import running_row
-from .sources import Sources
+from .sources import SINCE_KINDS, Sources
 from .state import ExportState, Unit
 
 if TYPE_CHECKING:
@@ -148,7 +149,22 @@ class Planner:
             state.updates = list(previous.updates)
             state.first_entry = previous.first_entry
         self._add_units(state, chosen, starts, until, running, me.fullname, cutoff)
+        state.mergeable = True
+        if previous is not None:
+            self._since_listings(state, previous, started_at)
         return state, chosen
+
+    @staticmethod
+    def _since_listings(state: ExportState, previous: ExportState, now: datetime) -> None:
+        """An update reads projects and tasks through ``since=`` where it can (see
+        :mod:`.merge`), and the user's own changed entries (see :mod:`.own`)."""
+        for unit in state.units.values():
+            if unit.kind in SINCE_KINDS:
+                unit.since, unit.listing = since_for(previous, unit.key, now)
+            elif unit.kind in ("clients", "tags"):
+                unit.listing = "full (Toggl has no since-listing of it per workspace)"
+        margin = datetime.fromisoformat(previous.started_at) - SINCE_MARGIN
+        state.own_changes = {"since": margin.isoformat()}
 
     def _same_workspaces(
         self, previous: ExportState, everything: list[Workspace]
