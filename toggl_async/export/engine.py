@@ -442,11 +442,13 @@ class Exporter:
     async def _list_all(self, unit: Unit, since: datetime | None) -> list[Any]:
         assert unit.workspace_id is not None
         records: list[Any] = []
+        pages = 0
         listing = self.sources.listing(unit.kind, unit.workspace_id, None, since=since)
         async with listing:
             async for page in listing.pages():
-                unit.requests += 1
+                pages += 1
                 records.extend(page)
+        unit.requests += max(1, pages)  # an empty listing yields no page, but was asked
         return records
 
     def _write_objects(self, unit: Unit, tbl: Table, rows: list[Row]) -> None:
