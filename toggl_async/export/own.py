@@ -19,7 +19,11 @@ from .merge import is_deleted, refused
 from .sources import Sources
 from .tables import table
 
-__all__ = ["OWN_LIMIT", "read_own_changes"]
+__all__ = ["OWN_LIMIT", "OWN_REACH_DAYS", "read_own_changes"]
+
+#: ``/me/time_entries`` lists only entries that started in about this many days: a re-read
+#: window at least this long already sees every change it could report (no request then).
+OWN_REACH_DAYS = 90
 
 #: ``/me/time_entries`` returns at most this many entries: a full answer may miss changes.
 OWN_LIMIT = 1000
