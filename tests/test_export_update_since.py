@@ -49,7 +49,8 @@ async def _change(sandbox: Sandbox, rows: dict[str, list[dict[str, Any]]]) -> di
     renamed = next(e for e in old if e["project_id"])
     tagged = next(e for e in old if e["tag_ids"])
     own = _aged(entries, RECHECK_DAYS + 10, 80, user_id=me)
-    assert len(own) >= 2
+    assert len(own) >= 3
+    moved = datetime.fromisoformat(str(own[2]["start"])) - timedelta(days=3, hours=1)
     used = {e["project_id"] for e in entries}
     unused = next(p for p in rows["projects"] if p["id"] not in used)
     async with client_for(sandbox) as client:
@@ -58,6 +59,13 @@ async def _change(sandbox: Sandbox, rows: dict[str, list[dict[str, Any]]]) -> di
         await client.tags.delete(tagged["workspace_id"], tagged["tag_ids"][0])
         await client.time_entries.update(own[0]["workspace_id"], own[0]["id"], description="Old")
         await client.time_entries.delete(own[1]["workspace_id"], own[1]["id"])
+        await client.time_entries.update(own[2]["workspace_id"], own[2]["id"], start=moved)
+        backdated = await client.time_entries.create(
+            own[0]["workspace_id"],
+            start=datetime.now(UTC) - timedelta(days=50),
+            duration=900,
+            description="back-dated",
+        )
     other = next(e for e in _aged(entries, 1, RECHECK_DAYS - 1) if e["user_id"] != me)
     store = sandbox.account.time_entries
     row = store.row_by_id(other["id"])
@@ -65,6 +73,8 @@ async def _change(sandbox: Sandbox, rows: dict[str, list[dict[str, Any]]]) -> di
     store.save(dataclasses.replace(row, duration=row.duration + 60, at=int(time.time())))
     return {
         "edited": own[0]["id"],
+        "moved": own[2]["id"],
+        "backdated": backdated.id,
         "deleted": own[1]["id"],
         "tag": tagged["tag_ids"][0],
         "tagged": tagged["id"],
@@ -95,6 +105,7 @@ async def test_an_update_through_since_listings_equals_a_fresh_export(
     by_id = {e["id"]: e for e in after["time_entries"]}
     assert by_id[done["edited"]]["description"] == "Old"
     assert done["deleted"] not in by_id
+    assert by_id[done["backdated"]]["description"] == "back-dated"
     assert done["tag"] not in (by_id[done["tagged"]]["tag_ids"] or [])
     assert by_id[done["renamed"]["id"]]["project_name"] == "Ren"
     assert done["project"]["id"] not in {p["id"] for p in after["projects"]}
@@ -109,7 +120,9 @@ async def test_an_update_through_since_listings_equals_a_fresh_export(
     assert record["objects"][renamed_in]["changed"] == 1
     own = record["own_changes"]
     assert own["deleted_ids"] == 1
-    assert own["applied"]["changed"] == 1 and own["applied"]["deleted"] == 1
+    # Edited in place and moved three days back; a back-dated one new; one deleted.
+    assert (own["applied"]["changed"], own["applied"]["inserted"]) == (2, 1)
+    assert own["applied"]["deleted"] == 1
     assert own["applied"]["tags_removed"] >= 1
     kinds = record["requests_by_kind"]
     assert kinds["since_listings"] == 4  # projects and tasks of two workspaces, a page each
