@@ -197,3 +197,34 @@ async def test_a_refused_since_listing_falls_back_to_the_full_listing(
         if r.path.endswith(f"/workspaces/{ws}/projects")
     ]
     assert asked[0] is not None and None in asked[1:]  # since first, refused, then in full
+
+
+@pytest.mark.parametrize("allowed", [2, 5, 8])
+async def test_an_update_stopped_anywhere_leaves_the_export_and_a_rerun_finishes_it(
+    toggl_sandbox: Sandbox, tmp_path: Path, allowed: int
+) -> None:
+    """Stopped by the quota after ``allowed`` requests (in the since-listings, the own
+    changes or the window): the files are the previous export's, and the re-run applies
+    the same changes."""
+    from toggl_async import QuotaExceededError, RetryPolicy
+
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    await export_from(toggl_sandbox, out, format="jsonl")
+    finished = data_bytes(out, "jsonl")
+    await _change(toggl_sandbox, read_export(out, "jsonl"))
+    toggl_sandbox.faults.quota = (allowed, 60.0)
+    with pytest.raises(QuotaExceededError):
+        await export_from(
+            toggl_sandbox,
+            out,
+            update=True,
+            recheck_days=RECHECK_DAYS,
+            retry=RetryPolicy(max_attempts=2, backoff_base=0.01, wait_for_quota=False),
+        )
+    toggl_sandbox.faults.quota = None
+    assert data_bytes(out, "jsonl") == finished
+    await export_from(toggl_sandbox, out, update=True, recheck_days=RECHECK_DAYS)
+    await export_from(toggl_sandbox, fresh, format="jsonl")
+    assert data_bytes(out, "jsonl") == data_bytes(fresh, "jsonl")
+    [record] = _manifest(out)["updates"]
+    assert record["own_changes"]["applied"]["deleted"] == 1
