@@ -5,7 +5,9 @@ The parts, in the order the data moves through them (each a module of its own):
 checkpoint) -> this module (workers read the units' listings, ``names`` joins names in,
 ``sinks`` write the rows, ``_commit`` checkpoints) -> ``report`` (the final files'
 order, the manifest, the summary). ``directory`` guards the output directory and
-``progress`` measures; neither feeds data back.
+``progress`` measures; neither feeds data back. An update (``--update``) adds ``merge``
+(projects and tasks from their since-listings), ``own`` (the user's older entries changed
+since the last run) and ``carry`` (older entries read back from the previous files).
 
 How the work is cut up, and why:
 
@@ -704,7 +706,9 @@ class Exporter:
             with writing(self.out_dir):
                 # Own entries read again: in place when still on the same day, else
                 # inserted where their start puts them (as a fresh export orders them).
-                old_days = {r[0][0]: day(r[0]) for r in previous() if r[0][0] in again}
+                old_days: dict[int, date | None] = {}
+                if again:
+                    old_days = {r[0][0]: day(r[0]) for r in previous() if r[0][0] in again}
                 in_place = {i for i, d in old_days.items() if d == day(again[i][0])}
                 pending = sorted(
                     (
