@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.test_export import client_for, data_bytes, export_from, read_export
+from toggl_async import QuotaExceededError, RetryPolicy
 from toggl_async.export.engine import WORK_DIR
 from toggl_async.testing import Sandbox
 
@@ -206,8 +207,6 @@ async def test_an_update_stopped_anywhere_leaves_the_export_and_a_rerun_finishes
     """Stopped by the quota after ``allowed`` requests (in the since-listings, the own
     changes or the window): the files are the previous export's, and the re-run applies
     the same changes."""
-    from toggl_async import QuotaExceededError, RetryPolicy
-
     out, fresh = tmp_path / "out", tmp_path / "fresh"
     await export_from(toggl_sandbox, out, format="jsonl")
     finished = data_bytes(out, "jsonl")
