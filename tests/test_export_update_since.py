@@ -227,3 +227,26 @@ async def test_an_update_stopped_anywhere_leaves_the_export_and_a_rerun_finishes
     assert data_bytes(out, "jsonl") == data_bytes(fresh, "jsonl")
     [record] = _manifest(out)["updates"]
     assert record["own_changes"]["applied"]["deleted"] == 1
+
+
+async def test_a_spent_quota_on_a_since_listing_stops_the_update_rather_than_falling_back(
+    toggl_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Only a refusal (4xx) falls back to the full listing: a spent quota stops the update
+    as anywhere else, and the re-run still reads through since-listings."""
+    out = tmp_path / "out"
+    await export_from(toggl_sandbox, out, format="jsonl")
+    done = await _change(toggl_sandbox, read_export(out, "jsonl"))
+    ws = done["project"]["workspace_id"]
+    toggl_sandbox.faults.add("402-quota", path=f"/workspaces/{ws}/projects", retry_after=60)
+    with pytest.raises(QuotaExceededError):
+        await export_from(
+            toggl_sandbox,
+            out,
+            update=True,
+            recheck_days=RECHECK_DAYS,
+            retry=RetryPolicy(max_attempts=2, backoff_base=0.01, wait_for_quota=False),
+        )
+    await export_from(toggl_sandbox, out, update=True, recheck_days=RECHECK_DAYS)
+    [record] = _manifest(out)["updates"]
+    assert record["objects"][f"projects/{ws}"]["listing"] == "since"
