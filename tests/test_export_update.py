@@ -87,6 +87,8 @@ async def test_an_update_after_changes_equals_a_fresh_full_export(
     # One own entry created; an own and another member's edited; one of each deleted.
     assert (record["inserted"], record["changed"], record["deleted"]) == (1, 2, 2)
     assert record["carried_over"] + record["read_again"] == len(after["time_entries"])
+    # The default 90-day window covers all /me/time_entries can list: no request for it.
+    assert record["requests_by_kind"]["own_changes_listing"] == 0
     assert (
         record["requests"] < json.loads((fresh / "manifest.json").read_bytes())["requests"]["total"]
     )

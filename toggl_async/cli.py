@@ -250,8 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--update",
         action="store_true",
-        help="bring the finished export in OUT_DIR up to date: objects read again, time "
-        "entries of the last --recheck-days read again, older ones kept",
+        help="bring the finished export in OUT_DIR up to date: changed projects and tasks "
+        "(since=), other objects, time entries of the last --recheck-days and your own older "
+        "changed entries read again, older ones kept",
     )
     export.add_argument(
         "--recheck-days",

@@ -94,8 +94,10 @@ async def export_account(
     :class:`~toggl_async.QuotaExceededError` after saving its progress.
 
     ``update=True`` brings a finished export up to date (see the README's "Keeping an
-    export current"): the objects are read again, time entries from ``recheck_days`` days
-    ago on are read again, older ones are carried over from the export's own files.
+    export current"): changed projects and tasks through their ``since=`` listings, the
+    other objects in full, time entries from ``recheck_days`` days ago on read again, your
+    own older entries changed since the last run read again by id, the other older ones
+    carried over from the export's own files.
 
     ``paths`` chooses how time entries are read: ``"auto"`` (default) takes the cheapest
     path that gives the same rows (grouped Reports rows, each checked; see the README's

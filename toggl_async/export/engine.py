@@ -5,7 +5,9 @@ The parts, in the order the data moves through them (each a module of its own):
 checkpoint) -> this module (workers read the units' listings, ``names`` joins names in,
 ``sinks`` write the rows, ``_commit`` checkpoints) -> ``report`` (the final files'
 order, the manifest, the summary). ``directory`` guards the output directory and
-``progress`` measures; neither feeds data back.
+``progress`` measures; neither feeds data back. An update (``--update``) adds ``merge``
+(projects and tasks from their since-listings), ``own`` (the user's older entries changed
+since the last run) and ``carry`` (older entries read back from the previous files).
 
 How the work is cut up, and why:
 
@@ -42,6 +44,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .. import _json
+from ..errors import TogglAPIError
 from ..records import Workspace
 from ._fs import DirectoryLock, atomic_write
 from .amounts import HalfCents
@@ -65,13 +68,15 @@ from .errors import (
 from .grouped import costs_more, ungroup
 from .identity import check_account, check_options
 from .ids import INT64_MAX, SeenIds
+from .merge import by_id, merge, refused
 from .names import NAMED_KINDS, Names
 from .options import ExportOptions
+from .own import read_own_changes
 from .plan import Planner, add_window, base_url, zone_of
 from .progress import ProgressMeter
 from .report import counts_of, groups, summarize, write_manifest
 from .sinks import Sink, make_sink, writing
-from .sources import REPORTS_PAGE_SIZE, Sources
+from .sources import REPORTS_PAGE_SIZE, SINCE_KINDS, Sources
 from .state import ExportState, Unit
 from .summary import ExportProgress, ExportSummary
 from .tables import KINDS, Row, Table, table
@@ -201,6 +206,7 @@ class Exporter:
             if state.phase == "fetching":
                 self._phase = "fetching"
                 await self._fetch()
+                await self._own_changes()
                 self._write_running()
                 self._carry()
                 state.phase = "assembling"
@@ -376,14 +382,18 @@ class Exporter:
         try:
             if unit.kind == "clients":
                 clients = await self.sources.clients(unit.workspace_id)
+                unit.requests += 1
                 self._write(unit, tbl, [tbl.row(c) for c in self._fresh(unit, clients)])
                 self._remember(unit, clients)
             elif unit.is_window:
                 await self._run_window(unit, tbl)
+            elif unit.kind in SINCE_KINDS:
+                await self._run_objects(unit, tbl)
             else:
                 listing = self.sources.listing(unit.kind, unit.workspace_id, unit.cursor)
                 async with listing:
                     async for page in listing.pages():
+                        unit.requests += 1
                         self._write(unit, tbl, [tbl.row(r) for r in self._fresh(unit, page)])
                         self._remember(unit, page)
                         unit.cursor = listing.cursor
@@ -400,6 +410,59 @@ class Exporter:
         self._dirty = True
         if unit.kind in NAMED_KINDS:
             self._names_ready(unit.workspace_id)
+
+    async def _run_objects(self, unit: Unit, tbl: Table) -> None:
+        """Projects or tasks, in id order: in an update the previous rows with the changes
+        of one since-listing merged in (see :mod:`.merge`), else the full listing. Nothing
+        is written before the listing is read through, so a resume reads it again."""
+        assert unit.workspace_id is not None
+        if unit.since is not None:
+            try:
+                changed = await self._list_all(unit, datetime.fromisoformat(unit.since))
+            except TogglAPIError as exc:
+                if not refused(exc):
+                    raise
+                unit.since = None
+                unit.listing = f"full (the since-listing was refused: HTTP {exc.status})"
+                self._warn(
+                    f"workspace {unit.workspace_id}: Toggl refused the since-listing of "
+                    f"{unit.kind} (HTTP {exc.status}); they were listed in full"
+                )
+            else:
+                with writing(self.out_dir):
+                    previous = [
+                        row
+                        for row in read_rows(self._format(), self.out_dir, tbl)
+                        if row[0][tbl.index["workspace_id"]] == unit.workspace_id
+                    ]
+                rows, unit.merged = merge(previous, changed, tbl)
+                self._write_objects(unit, tbl, rows)
+                return
+        records = await self._list_all(unit, None)
+        self._write_objects(unit, tbl, by_id(tbl.row(r) for r in records))
+
+    async def _list_all(self, unit: Unit, since: datetime | None) -> list[Any]:
+        assert unit.workspace_id is not None
+        records: list[Any] = []
+        pages = 0
+        listing = self.sources.listing(unit.kind, unit.workspace_id, None, since=since)
+        async with listing:
+            async for page in listing.pages():
+                pages += 1
+                records.extend(page)
+        unit.requests += max(1, pages)  # an empty listing yields no page, but was asked
+        return records
+
+    def _write_objects(self, unit: Unit, tbl: Table, rows: list[Row]) -> None:
+        kept = self._fresh(unit, [SimpleNamespace(id=row[0][0]) for row in rows])
+        wanted = {record.id for record in kept}
+        rows = [row for row in rows if row[0][0] in wanted]
+        self._write(unit, tbl, rows)
+        self._remember(unit, [SimpleNamespace(**tbl.as_dict(row)) for row in rows])
+
+    def _format(self) -> str:
+        assert self.state is not None
+        return self.state.format
 
     def _remember(self, unit: Unit, records: Sequence[Any]) -> None:
         assert self.names is not None
@@ -555,9 +618,49 @@ class Exporter:
 
     # -- carrying over (--update) ------------------------------------------------------------
 
+    async def _own_changes(self) -> None:
+        """Read what the user changed in their own older entries (see :mod:`.own`), once."""
+        assert self.state is not None
+        state = self.state
+        own = state.own_changes
+        if own is None or state.recheck_from is None or "requests" in own:
+            return
+        result = await read_own_changes(
+            self.sources,
+            datetime.fromisoformat(own["since"]),
+            {ws["id"] for ws in state.workspaces},
+            self._zone,
+            date.fromisoformat(state.recheck_from),
+        )
+        if result.get("warning"):
+            self._warn(result["warning"])
+        result["applied"] = {"changed": 0, "inserted": 0, "deleted": 0, "tags_removed": 0}
+        state.own_changes = result
+        self._commit()
+
+    def _gone_tags(self) -> set[int]:
+        """Tags the previous export had and this run's listings no longer have: Toggl
+        strips a deleted tag from entries without a new ``at``, so carried rows must too."""
+        assert self.state is not None
+        assert self.names is not None
+        listed = {
+            u.workspace_id
+            for u in self.state.units.values()
+            if u.kind == "tags" and u.done and u.skipped is None
+        }
+        tbl = table("tags")
+        current = self.names.maps["tags"]
+        with writing(self.out_dir):
+            return {
+                values[0]
+                for values, _ in read_rows(self.state.format, self.out_dir, tbl)
+                if values[tbl.index["workspace_id"]] in listed and values[0] not in current
+            }
+
     def _carry(self) -> None:
         """Copy the entries older than ``recheck_from`` from the finished export's own file,
-        unless this run wrote them already (an entry moved into the re-read window)."""
+        unless this run wrote them already (an entry moved into the re-read window), with
+        the user's own changes applied (:mod:`.own`) and deleted tags removed."""
         assert self.state is not None
         assert self.sink is not None
         assert self.seen is not None
@@ -572,34 +675,94 @@ class Exporter:
         if not before.exists():  # what the re-read window held, to count the changes
             with writing(self.out_dir):
                 atomic_write(before, _json.dumps(self._window(cutoff)))
+        own = state.own_changes or {}
+        dropped = set(own.get("deleted") or ())
+        again: dict[int, Row] = {int(k): (v[0], v[1]) for k, v in (own.get("rows") or {}).items()}
+        applied = own.get("applied") or {}
+        gone = self._gone_tags()
+
+        def day(values: list[Any]) -> date | None:
+            start = values[at["start"]]
+            if start is None:
+                return None
+            return datetime.fromisoformat(start).astimezone(self._zone).date()
+
         for unit in state.units.values():
             if not unit.key.endswith("/carry") or unit.done:
                 continue
             self.sink.open(unit, tbl)
             rows: list[Row] = []
-            with writing(self.out_dir):
+
+            def previous(ws_id: int | None = unit.workspace_id) -> Any:
                 for row in read_rows(state.format, self.out_dir, tbl):
                     values = row[0]
-                    if values[at["workspace_id"]] != unit.workspace_id:
+                    if values[at["workspace_id"]] != ws_id:
                         continue
-                    start = values[at["start"]]
-                    if start is None or (
-                        datetime.fromisoformat(start).astimezone(self._zone).date() >= cutoff
-                    ):
+                    first = day(values)
+                    if first is None or first >= cutoff:
                         continue
+                    yield row
+
+            with writing(self.out_dir):
+                # Own entries read again: in place when still on the same day, else
+                # inserted where their start puts them (as a fresh export orders them).
+                old_days: dict[int, date | None] = {}
+                if again:
+                    old_days = {r[0][0]: day(r[0]) for r in previous() if r[0][0] in again}
+                in_place = {i for i, d in old_days.items() if d == day(again[i][0])}
+                pending = sorted(
+                    (
+                        r
+                        for i, r in again.items()
+                        if i not in in_place and r[0][at["workspace_id"]] == unit.workspace_id
+                    ),
+                    key=lambda r: str(r[0][at["start"]]),
+                )
+                for row in previous():
+                    values = row[0]
                     ident = values[0]
-                    if ident is not None and not self.seen.add("time_entries", ident):
+                    if ident in dropped:
+                        applied["deleted"] = applied.get("deleted", 0) + 1
                         continue
-                    self.names.join(values, at)
-                    rows.append(row)
+                    if ident in again:
+                        if ident not in in_place:
+                            continue
+                        applied["changed"] = applied.get("changed", 0) + (again[ident] != row)
+                        row = again[ident]
+                    elif gone and values[at["tag_ids"]]:
+                        tags = [t for t in values[at["tag_ids"]] if t not in gone]
+                        if len(tags) != len(values[at["tag_ids"]]):
+                            values[at["tag_ids"]] = tags
+                            applied["tags_removed"] = applied.get("tags_removed", 0) + 1
+                    start = str(values[at["start"]])
+                    while pending and str(pending[0][0][at["start"]]) < start:
+                        rows += self._carried(pending.pop(0), applied, old_days)
+                    rows += self._carried(row, {}, {})
                     if len(rows) >= 5000:
                         self._write(unit, tbl, rows)
                         rows = []
                         self._commit()
+                for row in pending:
+                    rows += self._carried(row, applied, old_days)
             self._write(unit, tbl, rows)
             unit.done = True
             self.sink.finish(unit)
             self._commit()
+
+    def _carried(
+        self, row: Row, applied: dict[str, int], old_days: dict[int, date | None]
+    ) -> list[Row]:
+        """``row`` with its names joined, unless this run wrote its entry already."""
+        assert self.seen is not None
+        assert self.names is not None
+        ident = row[0][0]
+        if ident is not None and not self.seen.add("time_entries", ident):
+            return []
+        if applied:  # an own entry read again by id: moved here, or new to the export
+            key = "changed" if ident in old_days else "inserted"
+            applied[key] = applied.get(key, 0) + 1
+        self.names.join(row[0], table("time_entries").index)
+        return [row]
 
     def _window(self, cutoff: date) -> dict[str, str | None]:
         """id -> ``at`` of the entries in the export's files that start on ``cutoff`` or later."""
@@ -634,7 +797,40 @@ class Exporter:
             "inserted": len(new.keys() - old.keys()),
             "changed": sum(1 for k in new.keys() & old.keys() if new[k] != old[k]),
             "deleted": len(old.keys() - new.keys()),
+            "requests_by_kind": self._requests_by_kind(state),
+            "objects": {
+                u.key: {"listing": u.listing, **(u.merged or {})}
+                for u in state.units.values()
+                if u.listing is not None
+            },
+            "own_changes": {
+                k: v for k, v in (state.own_changes or {}).items() if k not in ("rows", "deleted")
+            }
+            | {"deleted_ids": len((state.own_changes or {}).get("deleted") or ())},
         }
+
+    @staticmethod
+    def _requests_by_kind(state: ExportState) -> dict[str, int]:
+        """This update's requests: since-listings, full object listings, the re-read
+        window, the own-changes listing with its by-id re-reads, and the rest (setup)."""
+        since = full = window = 0
+        for unit in state.units.values():
+            if unit.is_window:
+                window += unit.requests
+            elif unit.listing == "since":
+                since += unit.requests
+            else:
+                full += unit.requests
+        own = int((state.own_changes or {}).get("requests", 0))
+        by_kind = {
+            "since_listings": since,
+            "full_listings": full,
+            "recheck_window": window,
+            "own_changes_listing": min(own, 1),
+            "by_id": max(0, own - 1),
+        }
+        by_kind["other"] = max(0, state.requests - sum(by_kind.values()))
+        return by_kind
 
     def _grouping_costs_more(self, ws_id: int) -> bool:
         assert self.state is not None

@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .._version import __version__
 from ..records import Me, Organization, TimeEntry, Workspace
 from .errors import SKIPPABLE, ExportOptionsError, ExportStateError, first_error, skippable
+from .merge import SINCE_MARGIN, since_for
 from .options import EARLIEST, ExportOptions
+from .own import OWN_REACH_DAYS
 from .running import running_row
-from .sources import Sources
+from .sources import SINCE_KINDS, Sources
 from .state import ExportState, Unit
 
 if TYPE_CHECKING:
@@ -148,7 +150,29 @@ class Planner:
             state.updates = list(previous.updates)
             state.first_entry = previous.first_entry
         self._add_units(state, chosen, starts, until, running, me.fullname, cutoff)
+        state.mergeable = True
+        if previous is not None:
+            self._since_listings(state, previous, started_at, zone)
         return state, chosen
+
+    @staticmethod
+    def _since_listings(
+        state: ExportState, previous: ExportState, now: datetime, zone: tzinfo
+    ) -> None:
+        """An update reads projects and tasks through ``since=`` where it can (see
+        :mod:`.merge`), and the user's own changed entries (see :mod:`.own`)."""
+        for unit in state.units.values():
+            if unit.kind in SINCE_KINDS:
+                unit.since, unit.listing = since_for(previous, unit.key, now)
+            elif unit.kind in ("clients", "tags"):
+                unit.listing = "full (Toggl has no since-listing of it per workspace)"
+        margin = datetime.fromisoformat(previous.started_at) - SINCE_MARGIN
+        reach = (now - timedelta(days=OWN_REACH_DAYS)).astimezone(zone).date()
+        if state.recheck_from is not None and date.fromisoformat(state.recheck_from) <= reach:
+            # Every entry /me/time_entries can list starts inside the re-read window.
+            state.own_changes = {"requests": 0, "skipped": "the window covers its reach"}
+        else:
+            state.own_changes = {"since": margin.isoformat()}
 
     def _same_workspaces(
         self, previous: ExportState, everything: list[Workspace]

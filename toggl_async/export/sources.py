@@ -7,7 +7,7 @@ sizes that decide the request cost live here, next to the reasons for them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..pagination import Cursor, Paginator
@@ -16,13 +16,16 @@ from ..records import Client, Me, Organization, TimeEntry, Workspace
 if TYPE_CHECKING:
     from ..client import TogglClient
 
-__all__ = ["REPORTS_PAGE_SIZE", "Sources"]
+__all__ = ["REPORTS_PAGE_SIZE", "SINCE_KINDS", "Sources"]
 
 #: Rows per Reports page: Toggl's documented default and, as far as anyone has measured, its
 #: cap. Every page is one request, so this is what bounds requests per 1000 entries (20).
 REPORTS_PAGE_SIZE = 50
 #: Track's largest page for projects and workspace tasks.
 TRACK_PAGE_SIZE = 200
+#: The objects Toggl lists per workspace with ``since=`` (changes and deletions). Tags and
+#: clients have no per-workspace ``since``; their full listing is one request anyway.
+SINCE_KINDS = ("projects", "tasks")
 
 
 class Sources:
@@ -47,18 +50,38 @@ class Sources:
     async def clients(self, workspace_id: int) -> list[Client]:
         return await self.client.clients.list(workspace_id, status="both")
 
-    def listing(self, kind: str, workspace_id: int, cursor: Cursor | None) -> Paginator[Any]:
-        """The paginated listing of a workspace's projects, tags or tasks."""
+    def listing(
+        self,
+        kind: str,
+        workspace_id: int,
+        cursor: Cursor | None,
+        *,
+        since: datetime | None = None,
+    ) -> Paginator[Any]:
+        """The paginated listing of a workspace's projects, tags or tasks.
+
+        ``since`` (projects and tasks, :data:`SINCE_KINDS`): only what changed from then,
+        deleted ones included (with ``server_deleted_at`` set).
+        """
         toggl = self.client
+        if since is not None and kind not in SINCE_KINDS:
+            raise ValueError(f"no since-listing for {kind!r}")
         if kind == "projects":
-            return toggl.projects.iter(workspace_id, per_page=TRACK_PAGE_SIZE, cursor=cursor)
+            return toggl.projects.iter(
+                workspace_id, per_page=TRACK_PAGE_SIZE, cursor=cursor, since=since
+            )
         if kind == "tags":
             return toggl.tags.iter(workspace_id, cursor=cursor)
         if kind == "tasks":
             return toggl.tasks.iter(
-                workspace_id, active="both", per_page=TRACK_PAGE_SIZE, cursor=cursor
+                workspace_id, active="both", per_page=TRACK_PAGE_SIZE, cursor=cursor, since=since
             )
         raise ValueError(f"no listing for {kind!r}")
+
+    async def own_changes(self, since: datetime) -> list[TimeEntry]:
+        """The user's own entries changed or deleted from ``since`` (one request; Toggl
+        lists only entries that started in about the last three months, at most 1000)."""
+        return await self.client.time_entries.list(since=since)
 
     def time_entries(
         self,

@@ -80,6 +80,14 @@ class Unit:
     """Pages this unit read (refetches of untrusted grouped rows included)."""
     refetched: int = 0
     """Time-entry windows: entries of untrusted grouped rows read again ungrouped."""
+    since: str | None = None
+    """``--update``, projects and tasks: read only what changed from this instant (ISO
+    8601, deletions included) and merge it into the previous export's rows; None reads
+    the full listing (see :mod:`.merge`)."""
+    listing: str | None = None
+    """Objects in an update: how they were read, ``"since"`` or ``"full (why)"``."""
+    merged: dict[str, int] | None = None
+    """Objects merged from a since-listing: rows inserted, changed and deleted."""
 
     @property
     def is_window(self) -> bool:
@@ -158,6 +166,11 @@ class ExportState:
     """Every update of this export: when, from which day, requests, rows carried/read."""
     unresolved: dict[str, int] = attrs.field(factory=dict)
     """Per id column: time-entry rows whose id named no object this export wrote."""
+    mergeable: bool = False
+    """Whether a later ``--update`` may merge since-listings into this export's object
+    rows (False in checkpoints written before since-listings: those read in full)."""
+    own_changes: dict[str, Any] | None = None
+    """``--update``: what ``/me/time_entries?since=`` reported (see :mod:`.own`)."""
 
     def to_json(self) -> bytes:
         data = attrs.asdict(self, recurse=True)

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 FaultKind = Literal[
-    "500", "502", "503", "429", "402-quota", "reset", "truncate", "timeout", "invalid-json"
+    "500", "502", "503", "429", "402-quota", "400", "reset", "truncate", "timeout", "invalid-json"
 ]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
@@ -135,7 +135,8 @@ class Faults:
 
     Kinds: ``"500"`` (JSON string body), ``"502"``/``"503"``/``"429"`` (nginx HTML pages;
     ``Retry-After`` only when ``retry_after`` is given), ``"402-quota"`` (quota headers,
-    remaining 0, resets in ``retry_after`` or 1 s), ``"reset"`` (connection closed, no
+    remaining 0, resets in ``retry_after`` or 1 s), ``"400"`` (a refused request, JSON
+    string body: what a client must not retry), ``"reset"`` (connection closed, no
     response), ``"truncate"`` (full Content-Length, half the body), ``"timeout"`` (stall,
     then answer normally), ``"invalid-json"`` (200 with a broken JSON body). Note that aiohttp
     clients retry an idempotent request once by themselves after a dropped connection, so

@@ -52,7 +52,7 @@ FOCUS_PREFIX = "/focus/api"
 WEBHOOKS_PREFIX = "/webhooks/api/v1"
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NOT_FOUND_ROUTE = "sandbox_not_found"
-_PROXY_FAULTS = ("500", "502", "503", "429", "402-quota", "reset")
+_PROXY_FAULTS = ("500", "502", "503", "429", "402-quota", "400", "reset")
 _CREDENTIAL = web.RequestKey("credential", str)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -486,6 +486,8 @@ class Sandbox:
             response.headers["X-Toggl-Quota-Remaining"] = "0"
             response.headers["X-Toggl-Quota-Resets-In"] = str(resets)
             return response, 402
+        if fault.kind == "400":  # a refused request (e.g. a parameter Toggl will not take)
+            return error(400, "Bad Request"), 400
         if fault.kind == "500":
             response = raw(dumps("Internal Server Error"), 500, headers)
             return response, 500
