@@ -21,6 +21,8 @@ from toggl_async.export.engine import WORK_DIR
 from toggl_async.testing import Sandbox
 
 RECHECK_DAYS = 30
+#: Two attempts and no wait for the quota: a spent quota stops the update at once.
+STOP_ON_QUOTA = RetryPolicy(max_attempts=2, backoff_base=0.01, wait_for_quota=False)
 
 
 def _start(row: dict[str, Any]) -> datetime:
@@ -218,7 +220,7 @@ async def test_an_update_stopped_anywhere_leaves_the_export_and_a_rerun_finishes
             out,
             update=True,
             recheck_days=RECHECK_DAYS,
-            retry=RetryPolicy(max_attempts=2, backoff_base=0.01, wait_for_quota=False),
+            retry=STOP_ON_QUOTA,
         )
     toggl_sandbox.faults.quota = None
     assert data_bytes(out, "jsonl") == finished
@@ -245,7 +247,7 @@ async def test_a_spent_quota_on_a_since_listing_stops_the_update_rather_than_fal
             out,
             update=True,
             recheck_days=RECHECK_DAYS,
-            retry=RetryPolicy(max_attempts=2, backoff_base=0.01, wait_for_quota=False),
+            retry=STOP_ON_QUOTA,
         )
     await export_from(toggl_sandbox, out, update=True, recheck_days=RECHECK_DAYS)
     [record] = _manifest(out)["updates"]

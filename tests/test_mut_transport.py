@@ -176,35 +176,28 @@ async def test_an_empty_body_that_arrives_late_is_empty() -> None:
     assert info.value.body == b""
 
 
+def _capped(base: str) -> TogglClient:
+    """A client that reads at most 1000 bytes a body and never retries."""
+    return TogglClient(
+        api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never(), max_response_bytes=1000
+    )
+
+
 @pytest.mark.parametrize("pieces", [1, 2])
 async def test_a_late_body_of_exactly_the_cap_is_read(pieces: int) -> None:
     body = b'"' + b"x" * 998 + b'"'
     chunks = [body] if pieces == 1 else [body[:500], body[500:]]
-    async with serve(streamed(200, *chunks)) as base:
-        toggl = TogglClient(
-            api_token=TOKEN,
-            track_base_url=base,
-            retry=RetryPolicy.never(),
-            max_response_bytes=1000,
-        )
-        async with toggl:
-            assert await asyncio.wait_for(toggl.request("GET", "/x"), 10) == "x" * 998
+    async with serve(streamed(200, *chunks)) as base, _capped(base) as toggl:
+        assert await asyncio.wait_for(toggl.request("GET", "/x"), 10) == "x" * 998
 
 
 @pytest.mark.parametrize("pieces", [1, 2])
 async def test_a_late_body_past_the_cap_says_the_cap(pieces: int) -> None:
     body = b'"' + b"x" * 999 + b'"'
     chunks = [body] if pieces == 1 else [body[:500], body[500:]]
-    async with serve(streamed(200, *chunks)) as base:
-        toggl = TogglClient(
-            api_token=TOKEN,
-            track_base_url=base,
-            retry=RetryPolicy.never(),
-            max_response_bytes=1000,
-        )
-        async with toggl:
-            with pytest.raises(ResponseTooLargeError) as info:
-                await asyncio.wait_for(toggl.request("GET", "/x"), 10)
+    async with serve(streamed(200, *chunks)) as base, _capped(base) as toggl:
+        with pytest.raises(ResponseTooLargeError) as info:
+            await asyncio.wait_for(toggl.request("GET", "/x"), 10)
     assert str(info.value) == (
         f"GET {base}/x returned more than 1000 bytes (decoded); "
         "raise max_response_bytes= if that is expected"
