@@ -6,6 +6,7 @@ call has a deadline."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import traceback
@@ -19,6 +20,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 
 from toggl_async import (
+    ClientClosedError,
     InsecureURLWarning,
     NotFoundError,
     PaymentRequiredError,
@@ -203,6 +205,7 @@ async def test_a_late_body_past_the_cap_says_the_cap(pieces: int) -> None:
         "raise max_response_bytes= if that is expected"
     )
     assert info.value.limit == 1000
+    assert (info.value.method, info.value.url) == ("GET", f"{base}/x")
 
 
 @pytest.mark.parametrize(
@@ -282,3 +285,55 @@ async def test_a_body_of_another_type_is_sent_with_its_own_content_type(
                 headers = dict(sent(m, "POST", f"{TRACK}/me/up")[0].kwargs["headers"])
     assert headers["Content-Type"] == "text/plain"
     assert headers["Authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize(
+    ("max_connections", "max_concurrency", "peak"),
+    [(2, 6, 2), (6, 6, 6), (9, 6, 6)],
+)
+async def test_the_pool_opens_no_more_connections_than_asked(
+    max_connections: int, max_concurrency: int, peak: int
+) -> None:
+    """max_connections= bounds the sockets when it is the lower limit; otherwise the
+    concurrency limit alone decides, and the pool adds none of its own (aiohttp's default
+    is 100 a pool, 0 a host would mean no limit)."""
+    open_now: set[int] = set()
+    most = 0
+    everyone = asyncio.Event()
+
+    async def held(request: web.Request) -> web.Response:
+        nonlocal most
+        peer = request.transport.get_extra_info("peername")[1] if request.transport else 0
+        open_now.add(peer)
+        most = max(most, len(open_now))
+        if len(open_now) == max_concurrency:
+            everyone.set()
+        with contextlib.suppress(TimeoutError):  # a capped pool never gets everyone in
+            await asyncio.wait_for(everyone.wait(), 0.3)
+        open_now.discard(peer)
+        return web.json_response({})
+
+    async with serve(held) as base:
+        toggl = TogglClient(
+            api_token=TOKEN,
+            track_base_url=base,
+            retry=RetryPolicy.never(),
+            max_connections=max_connections,
+            max_concurrency=max_concurrency,
+        )
+        async with toggl:
+            calls = (toggl.request("GET", f"/x/{i}") for i in range(max_concurrency))
+            await asyncio.wait_for(asyncio.gather(*calls), 10)
+    assert most == peak
+
+
+async def test_a_closed_client_says_to_create_a_new_one() -> None:
+    toggl = TogglClient(api_token=TOKEN, retry=RetryPolicy.never())
+    async with toggl:
+        pass
+    with pytest.raises(ClientClosedError) as info:
+        await asyncio.wait_for(toggl.me.get(), 10)
+    assert str(info.value) == (
+        "this TogglClient is closed; create a new one "
+        "(or keep using it inside `async with TogglClient(...)`)"
+    )

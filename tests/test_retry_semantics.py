@@ -27,6 +27,7 @@ import toggl_async.limits as limits_module
 import toggl_async.transport as transport_module
 from toggl_async import (
     AuthenticationError,
+    ConflictError,
     DecodeError,
     ForbiddenError,
     PaymentRequiredError,
@@ -143,6 +144,46 @@ async def test_client_errors_are_never_retried(clock: VirtualClock, status: int)
                 await toggl.me.get()
             assert len(sent(m, "GET", f"{TRACK}/me")) == 1
     assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("status", [501, 505])
+async def test_a_5xx_outside_retry_statuses_is_raised_at_once(
+    clock: VirtualClock, status: int
+) -> None:
+    async with client(policy(max_attempts=5)) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=status, body='"not here"', repeat=True)
+            with pytest.raises(ServerError):
+                await toggl.me.get()
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 1
+    assert clock.sleeps == []
+
+
+async def test_retry_statuses_decides_which_statuses_are_retried(clock: VirtualClock) -> None:
+    """A status added is retried (for idempotent calls only); one left out is raised."""
+    only_409 = policy(max_attempts=3, backoff_base=0.0, retry_statuses=frozenset({409}))
+    create = f"{TRACK}/workspaces/7/time_entries"
+    async with client(only_409) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=409, body='"busy"')
+            m.get(f"{TRACK}/me", payload=me_body(4))
+            assert (await toggl.me.get()).id == 4
+            assert len(sent(m, "GET", f"{TRACK}/me")) == 2
+            m.get(f"{TRACK}/me/clients", status=503, body='"down"', repeat=True)
+            with pytest.raises(ServerError):
+                await toggl.request("GET", "/me/clients")
+            assert len(sent(m, "GET", f"{TRACK}/me/clients")) == 1
+            m.get(f"{TRACK}/me/tags", status=429, body='"slow down"', repeat=True)
+            with pytest.raises(RateLimitError):
+                await toggl.request("GET", "/me/tags")
+            assert len(sent(m, "GET", f"{TRACK}/me/tags")) == 1
+            m.post(create, status=409, body='"busy"', repeat=True)
+            with pytest.raises(ConflictError):
+                await toggl.time_entries.create(
+                    7, start=datetime(2026, 1, 1, tzinfo=UTC), duration=60
+                )
+            assert len(sent(m, "POST", create)) == 1
+    assert clock.sleeps == [0.0]
 
 
 @pytest.mark.parametrize(

@@ -608,9 +608,40 @@ async def test_error_bodies_never_reach_the_sink_and_a_failed_download_leaves_it
 
     async with serve(always_cut) as base, on(base, retry=RetryPolicy.never()) as toggl:
         request = Request(method="GET", api=Api.TRACK, path="/export.zip")
-        with pytest.raises(TogglConnectionError):
+        with pytest.raises(TogglConnectionError) as info:
             await deadline(toggl._transport.send(request, sink=sink))
     assert half["sent"] and sink.getvalue() == b"KEEP"
+    cut = info.value
+    assert (cut.method, cut.url) == ("GET", f"{base}/export.zip")
+    assert str(cut).startswith(f"GET {base}/export.zip: the response body was cut short (")
+
+
+@pytest.mark.parametrize("stop", ["cancel", "close"])
+async def test_a_download_stopped_mid_body_leaves_the_file_as_it_was(stop: str) -> None:
+    """A cancelled call, or one ended by closing the client, takes back what it wrote."""
+
+    async def stalls(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Length": "1000"})
+        await response.prepare(request)
+        await response.write(b"x" * 500)
+        await asyncio.sleep(60)
+        return response
+
+    sink = io.BytesIO(b"KEEP")
+    sink.seek(4)
+    async with serve(stalls) as base, on(base) as toggl:
+        call = asyncio.create_task(toggl.exports.download_mine("abc", to=sink))
+        while sink.tell() == 4:
+            await deadline(asyncio.sleep(0.01))
+        if stop == "cancel":
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await deadline(call)
+        else:
+            await deadline(toggl.aclose())
+            with pytest.raises(ClientClosedError):
+                await deadline(call)
+    assert sink.getvalue() == b"KEEP"
 
 
 async def test_a_sink_that_cannot_rewind_is_refused_before_sending() -> None:

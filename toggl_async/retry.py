@@ -45,6 +45,8 @@ class RetryPolicy:
     max_quota_wait: float = attrs.field(default=3700.0, validator=attrs.validators.ge(0))
     """Seconds one call may spend waiting for quota resets, over all its waits."""
     retry_statuses: frozenset[int] = _RETRY_STATUSES
+    """HTTP statuses retried: 429 for any request (Toggl did not act on it), the others only
+    for idempotent requests. A status missing here is raised at once."""
     random: Callable[[], float] = attrs.field(default=random.random, repr=False, eq=False)
 
     @classmethod

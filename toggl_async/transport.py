@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import math
 import sys
 import time
 import warnings
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies
 
 import aiohttp
+from aiohttp import hdrs
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from . import _json
@@ -71,6 +73,7 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _REMAINING = istr("X-Toggl-Quota-Remaining")
 _RESETS_IN = istr("X-Toggl-Quota-Resets-In")
+_REQUEST_IDS = (istr("X-Request-Id"), istr("X-Toggl-Request-Id"))
 _UNKNOWN: Any = object()
 
 
@@ -358,9 +361,6 @@ class Transport:
                             try:
                                 status = resp.status
                                 if sink is not None and 200 <= status < 300:
-                                    if attempts > 1:
-                                        sink.seek(mark)
-                                        sink.truncate()
                                     read = resp.content.readany
                                     while chunk := await read():
                                         sink.write(chunk)
@@ -408,14 +408,13 @@ class Transport:
                         resets_in=blocked.seconds_to_reset(),
                     )
                 assert error is not None
+                if sink is not None:
+                    _rewind(sink, mark)  # never leave a partial body behind
                 if self._closed:
                     raise ClientClosedError(
                         f"{method} {url} was stopped: the TogglClient was closed "
                         "while the call was running"
                     ) from None
-                if sink is not None and sink.tell() != mark:
-                    sink.seek(mark)  # never leave a partial body behind
-                    sink.truncate()
                 if isinstance(error, QuotaExceededError):
                     if blocked is None and (not retryable or attempts >= self.retry.max_attempts):
                         raise error
@@ -431,6 +430,8 @@ class Transport:
                 logger.info("retrying %s %s in %.2f s after: %s", method, url, delay, error)
                 await asyncio.sleep(delay)
         except asyncio.CancelledError:
+            if sink is not None:
+                _rewind(sink, mark)
             if task in self._closing:
                 self._closing.discard(task)
                 if task.uncancel() == 0:
@@ -451,14 +452,13 @@ class Transport:
         error = error_from_response(response, request)
         if isinstance(error, QuotaExceededError):
             return error, self.retry.wait_for_quota, False, None
-        if isinstance(error, RateLimitError):
+        retryable = self.retry.should_retry_status(response.status)
+        if isinstance(error, RateLimitError):  # Toggl refused it unread: safe for any method
             retry_after = error.retry_after
             if retry_after is None:
                 retry_after = self.retry.rate_limit_fallback
-            return error, True, False, retry_after
-        if response.status >= 500 and self.retry.should_retry_status(response.status):
-            return error, True, True, None
-        return error, False, False, None
+            return error, retryable, False, retry_after
+        return error, retryable, True, None
 
     def _failure(
         self, request: Request, url: str, exc: BaseException
@@ -505,7 +505,8 @@ class Transport:
         """
         if not self.retry.wait_for_quota:
             raise error
-        wait = error.resets_in if error.resets_in is not None else 60.0
+        assert error.resets_in is not None  # a 402's headers and the gate both set it
+        wait = error.resets_in
         if waited + wait > self.retry.max_quota_wait:
             raise error
         wait += min(1.0, self.retry.backoff(0))
@@ -518,6 +519,13 @@ class Transport:
             )
         await asyncio.sleep(wait)
         return wait
+
+
+def _rewind(sink: BinaryIO, mark: int) -> None:
+    """Drop what a failed or cancelled attempt wrote to ``sink`` after ``mark``."""
+    if sink.tell() != mark:
+        sink.seek(mark)
+        sink.truncate()
 
 
 def _mark_of(sink: BinaryIO) -> int:
@@ -533,7 +541,6 @@ def _mark_of(sink: BinaryIO) -> int:
 
 class _TooLarge(Exception):
     def __init__(self, limit: int) -> None:
-        super().__init__(limit)
         self.limit = limit
 
 
@@ -586,12 +593,12 @@ def error_from_response(response: Response, request: Request | None = None) -> T
     """Map an error response to the exception class that says what it means."""
     status = response.status
     headers = response.headers
-    message = server_message(response.body, headers.get("Content-Type", ""))
+    message = server_message(response.body, headers.get(hdrs.CONTENT_TYPE, ""))
     kwargs: dict[str, Any] = {
         "method": response.method,
         "url": response.url,
         "body": response.body,
-        "request_id": headers.get("X-Request-Id") or headers.get("X-Toggl-Request-Id"),
+        "request_id": headers.get(_REQUEST_IDS[0]) or headers.get(_REQUEST_IDS[1]),
         "headers": CIMultiDict(headers),
     }
     if status == 402:
@@ -606,13 +613,15 @@ def error_from_response(response: Response, request: Request | None = None) -> T
     if 300 <= status < 400:
         return RedirectError(status, message, **kwargs)
     if status == 403:
-        path = request.path if request is not None else ""
-        auth_only = path.startswith("/me") or (request is not None and request.api is Api.FOCUS)
+        # /me and Focus answer 403 for a bad credential; elsewhere it means no permission.
+        auth_only = request is not None and (
+            request.path.startswith("/me") or request.api is Api.FOCUS
+        )
         cls: type[TogglAPIError] = AuthenticationError if auth_only else ForbiddenError
         return cls(status, message, **kwargs)
     if status == 429:
         return RateLimitError(
-            status, message, retry_after=_retry_after(headers.get("Retry-After")), **kwargs
+            status, message, retry_after=_retry_after(headers.get(hdrs.RETRY_AFTER)), **kwargs
         )
     if status >= 500:
         return ServerError(status, message, **kwargs)
@@ -632,16 +641,16 @@ def _retry_after(value: str | None) -> float | None:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
         except (TypeError, ValueError, OverflowError, IndexError):
             return None
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+    if not math.isfinite(seconds):
         return None  # not a figure: the policy's fallback applies, as with no header
     return min(max(0.0, seconds), MAX_RESETS_IN)
 
 
-def server_message(body: bytes, content_type: str = "") -> str:
+def server_message(body: bytes, content_type: str) -> str:
     """Toggl's explanation: a JSON string, a JSON object's message, or an HTML title."""
     if not body:
         return ""
-    text = body.decode("utf-8", "replace").strip()
+    text = body.decode(errors="replace").strip()
     if "html" in content_type or text.startswith("<"):
         start, end = text.find("<title>"), text.find("</title>")
         if start != -1 and end > start:
