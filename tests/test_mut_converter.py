@@ -116,3 +116,12 @@ def test_errors_other_than_shape_errors_are_named_by_their_type_only() -> None:
     )
     assert "secret" not in str(info.value)
     assert structure(["red"], list[Colour]) == [Colour.RED]
+
+
+def test_a_decode_error_names_optional_items_as_written() -> None:
+    with pytest.raises(DecodeError) as info:
+        structure([1, None, "x"], list[int | None])
+    assert str(info.value) == (
+        "returned data that does not fit list[int | None]: item 2: expected an integer, "
+        "got a string"
+    )

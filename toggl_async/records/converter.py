@@ -9,6 +9,7 @@ and the legacy short ids (``wid`` -> ``workspace_id``) are handled there and now
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Callable
 from datetime import date, datetime
@@ -35,13 +36,14 @@ converter.register_unstructure_hook(datetime, datetime.isoformat)
 converter.register_unstructure_hook(date, date.isoformat)
 
 
+_QUALIFIER = re.compile(r"[\w.]+\.(?=\w)")  # "typing." and "toggl_async.records.track."
+
+
 def _name(annotation: Any) -> str:
-    """``list[Client]`` rather than ``list[toggl_async.records.track.Client]``."""
-    args = typing.get_args(annotation)
-    if args:
-        origin = typing.get_origin(annotation)
-        return f"{getattr(origin, '__name__', origin)}[{', '.join(_name(a) for a in args)}]"
-    return getattr(annotation, "__name__", None) or str(annotation)
+    """``list[Client]`` and ``int | None``, not ``list[toggl_async.records.track.Client]``."""
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return _QUALIFIER.sub("", str(annotation))
 
 
 def _make_list_hook(annotation: Any) -> Callable[[Any, Any], list[Any]]:
@@ -117,13 +119,9 @@ def _is_record(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, Record)
 
 
-def _api_name(field: attrs.Attribute[Any]) -> str:
-    return RENAMES.get(field.name, field.name)
-
-
 def _make_record_unstructure(cls: type[Record]) -> Callable[[Record], dict[str, Any]]:
     overrides = {
-        f.name: override(rename=_api_name(f)) for f in attrs.fields(cls) if f.name in RENAMES
+        f.name: override(rename=RENAMES[f.name]) for f in attrs.fields(cls) if f.name in RENAMES
     }
     overrides["extra"] = override(omit=True)
     generated = make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
