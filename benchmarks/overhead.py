@@ -100,9 +100,9 @@ class Raw:
 class AsWeCall(Raw):
     """The aiohttp calls toggl-async makes, and nothing else: the floor under our client.
 
-    Same session settings (default headers, a total timeout, no connector limit: the
-    client bounds concurrency itself), ``session.request`` without redirects, the body
-    taken at once when it came with the headers, then released.
+    Same session settings (default headers, a total timeout, a connector limit of
+    ``max_connections``, which defaults to the concurrency), ``session.request`` without
+    redirects, the body taken at once when it came with the headers, then released.
     """
 
     def __init__(self, base: str, token: str, concurrency: int, records: bool) -> None:
@@ -110,7 +110,7 @@ class AsWeCall(Raw):
         self.records = records
         credentials = base64.b64encode(f"{token}:api_token".encode()).decode()
         self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, limit_per_host=0),
+            connector=aiohttp.TCPConnector(limit=concurrency),
             timeout=aiohttp.ClientTimeout(total=30.0),
             headers={"User-Agent": DEFAULT_USER_AGENT, "Authorization": "Basic " + credentials},
             json_serialize=_json.dumps_str,

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
+import signal
+from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import aiohttp
@@ -41,3 +45,25 @@ def _no_base_url_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests mock Toggl's default URLs: a developer's TOGGL_*_BASE_URL must not redirect them."""
     for name in ("TOGGL_TRACK_BASE_URL", "TOGGL_REPORTS_BASE_URL", "TOGGL_FOCUS_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+_DEADLINE = float(os.environ.get("TOGGL_TEST_DEADLINE", "120"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Every test has a deadline: a regression that makes a call wait for ever fails the
+    test after ``TOGGL_TEST_DEADLINE`` seconds (120) instead of stalling the run."""
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError(f"{item.nodeid} ran past the suite's {_DEADLINE} s deadline")
+
+    if signal.getitimer(signal.ITIMER_REAL)[0]:  # the test's own, tighter deadline runs
+        return (yield)
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, _DEADLINE)
+    try:
+        return (yield)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import io
 import logging
+import time
 import traceback
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -19,6 +22,7 @@ import pytest
 from aiohttp import web
 from aioresponses import aioresponses
 
+import toggl_async.transport as transport_module
 from toggl_async import (
     ClientClosedError,
     InsecureURLWarning,
@@ -185,10 +189,11 @@ def _capped(base: str) -> TogglClient:
     )
 
 
-@pytest.mark.parametrize("pieces", [1, 2])
+@pytest.mark.parametrize("pieces", [1, 2, 3])
 async def test_a_late_body_of_exactly_the_cap_is_read(pieces: int) -> None:
     body = b'"' + b"x" * 998 + b'"'
-    chunks = [body] if pieces == 1 else [body[:500], body[500:]]
+    size = -(-len(body) // pieces)
+    chunks = [body[i : i + size] for i in range(0, len(body), size)]
     async with serve(streamed(200, *chunks)) as base, _capped(base) as toggl:
         assert await asyncio.wait_for(toggl.request("GET", "/x"), 10) == "x" * 998
 
@@ -235,15 +240,64 @@ async def test_plain_http_warns_only_off_the_loopback(base: str, warns: bool) ->
         )
 
 
-async def test_each_request_is_logged_at_debug_level(
-    toggl: TogglClient, caplog: pytest.LogCaptureFixture
+class _SteppingClock:
+    """The transport's ``time``, with a ``perf_counter`` that reads 10.0, then 10.25."""
+
+    def __init__(self) -> None:
+        self._readings = iter([10.0, 10.25])
+        self.monotonic = time.monotonic
+
+    def perf_counter(self) -> float:
+        return next(self._readings)
+
+
+async def test_each_request_is_logged_at_debug_level_with_its_duration(
+    toggl: TogglClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="toggl_async")
+    monkeypatch.setattr(transport_module, "time", _SteppingClock())
     with aioresponses() as m:
         m.get(f"{TRACK}/me/x", payload={})
         await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
-    assert any(line.startswith(f"GET {TRACK}/me/x -> 200 (") for line in lines), lines
+    assert f"GET {TRACK}/me/x -> 200 (250.0 ms)" in lines, lines
+
+
+async def test_a_client_used_without_async_with_opens_on_its_first_call() -> None:
+    toggl = TogglClient(api_token=TOKEN, retry=RetryPolicy.never())
+    try:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me/x", payload={"a": 1})
+            assert await asyncio.wait_for(toggl.request("GET", "/me/x"), 10) == {"a": 1}
+    finally:
+        await toggl.aclose()
+    assert toggl.closed
+
+
+async def test_a_download_answered_with_a_redirect_keeps_the_body_for_the_error(
+    toggl: TogglClient,
+) -> None:
+    sink = io.BytesIO(b"KEEP")
+    sink.seek(4)
+    with aioresponses() as m:
+        m.get(f"{TRACK}/me/export/data/abc.zip", status=300, body='"pick one"')
+        with pytest.raises(RedirectError) as info:
+            await asyncio.wait_for(toggl.exports.download_mine("abc", to=sink), 10)
+    assert info.value.body == b'"pick one"' and "pick one" in str(info.value)
+    assert sink.getvalue() == b"KEEP"
+
+
+async def test_a_body_past_the_cap_that_arrived_whole_says_the_cap() -> None:
+    capped = TogglClient(api_token=TOKEN, retry=RetryPolicy.never(), max_response_bytes=1000)
+    async with capped as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me/x", body=b'"' + b"x" * 999 + b'"')
+            with pytest.raises(ResponseTooLargeError) as info:
+                await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
+    assert str(info.value) == (
+        f"GET {TRACK}/me/x returned more than 1000 bytes (decoded); "
+        "raise max_response_bytes= if that is expected"
+    )
 
 
 async def test_each_request_gets_the_headers_of_its_api_and_body() -> None:
@@ -252,17 +306,22 @@ async def test_each_request_gets_the_headers_of_its_api_and_body() -> None:
     toggl = TogglClient(api_token=TOKEN, focus_api_key="focus-key", retry=RetryPolicy.never())
     async with toggl:
         with aioresponses() as m:
-            m.get(f"{TRACK}/me/x", payload={})
-            m.post(f"{TRACK}/me/y", payload={})
-            m.get(f"{FOCUS}/z", payload={})
-            await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
-            await asyncio.wait_for(toggl.request("POST", "/me/y", json={"a": 1}), 10)
-            await asyncio.wait_for(toggl.request("GET", "/z", api="focus"), 10)
-            calls = {key[0]: call.kwargs for key, calls in m.requests.items() for call in calls}
-            focus = sent(m, "GET", f"{FOCUS}/z")[0].kwargs
-    assert (calls["POST"]["headers"] or {}).get("Content-Type") == "application/json"
-    assert "focus-key" in str(dict(focus["headers"] or {}).get("Authorization", ""))
-    assert "Content-Type" not in (focus["headers"] or {})
+            m.get(f"{TRACK}/me/x", payload={}, repeat=True)
+            m.post(f"{TRACK}/me/y", payload={}, repeat=True)
+            m.get(f"{FOCUS}/z", payload={}, repeat=True)
+            for _ in range(2):  # the second time from the cache
+                await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
+                await asyncio.wait_for(toggl.request("POST", "/me/y", json={"a": 1}), 10)
+                await asyncio.wait_for(toggl.request("GET", "/z", api="focus"), 10)
+            posts = sent(m, "POST", f"{TRACK}/me/y")
+            focus = sent(m, "GET", f"{FOCUS}/z")
+    assert len(posts) == len(focus) == 2
+    for post in posts:
+        assert (post.kwargs["headers"] or {}).get("Content-Type") == "application/json"
+    for call in focus:
+        headers = dict(call.kwargs["headers"] or {})
+        assert "focus-key" in str(headers.get("Authorization", ""))
+        assert "Content-Type" not in headers
 
 
 @pytest.mark.parametrize("own_session", [True, False])
@@ -294,9 +353,8 @@ async def test_a_body_of_another_type_is_sent_with_its_own_content_type(
 async def test_the_pool_opens_no_more_connections_than_asked(
     max_connections: int, max_concurrency: int, peak: int
 ) -> None:
-    """max_connections= bounds the sockets when it is the lower limit; otherwise the
-    concurrency limit alone decides, and the pool adds none of its own (aiohttp's default
-    is 100 a pool, 0 a host would mean no limit)."""
+    """max_connections= bounds the sockets open at once across hosts (here Track and Reports
+    on two servers) when it is the lower limit; otherwise the concurrency limit decides."""
     open_now: set[int] = set()
     most = 0
     everyone = asyncio.Event()
@@ -313,16 +371,20 @@ async def test_the_pool_opens_no_more_connections_than_asked(
         open_now.discard(peer)
         return web.json_response({})
 
-    async with serve(held) as base:
+    async with serve(held) as track, serve(held) as reports:
         toggl = TogglClient(
             api_token=TOKEN,
-            track_base_url=base,
+            track_base_url=track,
+            reports_base_url=reports,
             retry=RetryPolicy.never(),
             max_connections=max_connections,
             max_concurrency=max_concurrency,
         )
         async with toggl:
-            calls = (toggl.request("GET", f"/x/{i}") for i in range(max_concurrency))
+            calls = (
+                toggl.request("GET", f"/x/{i}", api="reports" if i % 2 else "track")
+                for i in range(max_concurrency)
+            )
             await asyncio.wait_for(asyncio.gather(*calls), 10)
     assert most == peak
 
@@ -337,3 +399,124 @@ async def test_a_closed_client_says_to_create_a_new_one() -> None:
         "this TogglClient is closed; create a new one "
         "(or keep using it inside `async with TogglClient(...)`)"
     )
+
+
+async def test_a_call_the_known_quota_cannot_cover_is_refused_unsent_with_its_figures(
+    toggl: TogglClient,
+) -> None:
+    spent = {"X-Toggl-Quota-Remaining": "0", "X-Toggl-Quota-Resets-In": "1800"}
+    with aioresponses() as m:
+        m.get(f"{TRACK}/me/x", payload={}, headers=spent)
+        await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
+        with pytest.raises(QuotaExceededError) as info:
+            await asyncio.wait_for(toggl.request("GET", "/me/y"), 10)
+        assert sent(m, "GET", f"{TRACK}/me/y") == []
+    error = info.value
+    assert (error.status, error.method, error.url) == (402, "GET", f"{TRACK}/me/y")
+    assert error.message == "the hourly quota was already spent (from the last response's headers)"
+    assert error.remaining == 0
+    assert error.resets_in is not None and 1790 < error.resets_in <= 1800
+
+
+async def test_a_call_held_back_for_one_in_flight_goes_when_that_one_reports_more_left(
+    toggl: TogglClient,
+) -> None:
+    """With one request left and one in flight, the next call waits (it is not refused) and
+    goes once the call in flight reports more requests left."""
+    one_left = {"X-Toggl-Quota-Remaining": "1", "X-Toggl-Quota-Resets-In": "1800"}
+    more_left = {"X-Toggl-Quota-Remaining": "3", "X-Toggl-Quota-Resets-In": "1700"}
+    release = asyncio.Event()
+
+    async def held(url: object, **kwargs: object) -> None:
+        await release.wait()
+
+    with aioresponses() as m:
+        m.get(f"{TRACK}/me/a", payload={}, headers=one_left)
+        m.get(f"{TRACK}/me/b", payload={}, headers=more_left, callback=held)
+        m.get(f"{TRACK}/me/c", payload={"c": 1}, headers=more_left)
+        await asyncio.wait_for(toggl.request("GET", "/me/a"), 10)
+        b = asyncio.create_task(toggl.request("GET", "/me/b"))
+        while not sent(m, "GET", f"{TRACK}/me/b"):
+            await asyncio.wait_for(asyncio.sleep(0.01), 1)
+        c = asyncio.create_task(toggl.request("GET", "/me/c"))
+        await asyncio.sleep(0.05)
+        assert not c.done() and not sent(m, "GET", f"{TRACK}/me/c")
+        release.set()
+        assert await asyncio.wait_for(c, 10) == {"c": 1}
+        await asyncio.wait_for(b, 10)
+
+
+async def test_calls_are_not_kept_once_they_end(toggl: TogglClient) -> None:
+    with aioresponses() as m:
+        m.get(f"{TRACK}/me/x", payload={})
+        call = asyncio.create_task(toggl.request("GET", "/me/x"))
+        await asyncio.wait_for(call, 10)
+    ended = weakref.ref(call)
+    del call
+    gc.collect()
+    assert ended() is None
+
+
+async def test_calls_ended_by_aclose_are_not_kept() -> None:
+    finish = asyncio.Event()
+
+    async def stalls(request: web.Request) -> web.Response:
+        await finish.wait()
+        return web.json_response({})
+
+    async with serve(stalls) as base:
+        toggl = TogglClient(api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never())
+        await toggl.__aenter__()
+        calls = [asyncio.create_task(toggl.request("GET", "/me/x")) for _ in range(3)]
+        await asyncio.sleep(0.1)
+        await asyncio.wait_for(toggl.aclose(), 5)
+        results = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 5)
+        assert all(isinstance(r, ClientClosedError) for r in results), results
+        assert str(results[0]) == (
+            f"GET {base}/me/x was stopped: the TogglClient was closed while the call was running"
+        )
+        ended = [weakref.ref(call) for call in calls]
+        del calls, results
+        gc.collect()
+        assert [ref() for ref in ended] == [None, None, None]
+        finish.set()
+
+
+async def test_the_callers_session_carries_the_calls() -> None:
+    seen: list[str | None] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("X-Mine"))
+        return web.json_response({})
+
+    async with serve(record) as base, aiohttp.ClientSession(headers={"X-Mine": "yes"}) as mine:
+        toggl = TogglClient(
+            api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never(), session=mine
+        )
+        async with toggl:
+            await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
+        assert not mine.closed
+    assert seen == ["yes"]
+
+
+async def test_closing_the_client_closes_its_session_and_connections() -> None:
+    """Nothing is left for the garbage collector to close (and warn about)."""
+    connections: list[asyncio.BaseTransport] = []
+
+    async def record(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        connections.append(request.transport)
+        return web.json_response({})
+
+    async with serve(record) as base:
+        toggl = TogglClient(api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            async with toggl:
+                await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
+                await asyncio.sleep(0.05)
+                assert not connections[0].is_closing()  # kept alive for the next call
+            gc.collect()
+        assert connections[0].is_closing()
+    unclosed = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert unclosed == [], [str(w.message) for w in unclosed]

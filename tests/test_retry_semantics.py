@@ -285,6 +285,31 @@ async def test_gives_up_when_the_next_wait_would_pass_max_elapsed(clock: Virtual
     assert info.value.retry_after == 4.0
 
 
+async def test_a_wait_that_ends_exactly_at_max_elapsed_is_still_made(clock: VirtualClock) -> None:
+    async with client(policy(max_attempts=3, backoff_base=4.0, max_elapsed=2.0)) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=503, body='"down"')
+            m.get(f"{TRACK}/me", payload=me_body(4))
+            assert (await asyncio.wait_for(toggl.me.get(), 10)).id == 4
+    assert clock.sleeps == [2.0]  # base 4 * random 0.5: ends at 2 s, not past it
+
+
+async def test_each_retry_is_logged_with_its_wait_and_its_reason(
+    clock: VirtualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="toggl_async")
+    async with client(policy(max_attempts=2, backoff_base=2.0)) as toggl:
+        with aioresponses() as m:
+            m.get(f"{TRACK}/me", status=503, body='"down for a moment"')
+            m.get(f"{TRACK}/me", payload=me_body(4))
+            await asyncio.wait_for(toggl.me.get(), 10)
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert lines == [
+        f"retrying GET {TRACK}/me in 1.00 s after: GET {TRACK}/me failed with HTTP 503: "
+        "down for a moment. Toggl had a server error; try again later"
+    ]
+
+
 async def test_a_single_wait_longer_than_max_elapsed_is_not_made(clock: VirtualClock) -> None:
     retry = policy(max_attempts=10, max_elapsed=30.0)
     async with client(retry) as toggl:

@@ -65,7 +65,7 @@ async def test_gives_up_after_max_attempts_with_server_error() -> None:
             for _ in range(3):
                 m.get(f"{TRACK}/me", status=500, body='"boom"')
             with pytest.raises(ServerError) as info:
-                await toggl.me.get()
+                await asyncio.wait_for(toggl.me.get(), 10)
             assert len(sent(m, "GET", f"{TRACK}/me")) == 2
     assert info.value.status == 500 and info.value.message == "boom"
 

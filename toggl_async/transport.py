@@ -186,8 +186,8 @@ class Transport:
         retry: RetryPolicy,
         user_agent: str,
         session: aiohttp.ClientSession | None,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        trust_env: bool = True,
+        max_response_bytes: int,
+        trust_env: bool,
     ) -> None:
         self._credentials = credentials
         self._base_urls = {api: url.rstrip("/") for api, url in base_urls.items()}
@@ -230,13 +230,8 @@ class Transport:
                 "(or keep using it inside `async with TogglClient(...)`)"
             )
         if self._session is None:
-            # Our semaphore bounds requests in flight; the pool only needs its own limit
-            # when asked for fewer connections than that.
-            fewer = self._max_connections < self._max_concurrency
-            connector = aiohttp.TCPConnector(
-                limit=self._max_connections if fewer else 0,
-                limit_per_host=self._max_connections if fewer else 0,
-            )
+            # Sockets across every host (Focus is another); our semaphore bounds requests.
+            connector = aiohttp.TCPConnector(limit=self._max_connections)
             headers = {"User-Agent": self._user_agent}
             if self._credentials.has_track:
                 # Set once on our own session, not merged into every request.
@@ -264,8 +259,8 @@ class Transport:
         if self._closed:
             return
         self._closed = True
-        for task in self._running:
-            if task is not asyncio.current_task() and not task.done():
+        for task in self._running:  # only calls under way: each removes itself as it ends
+            if task is not asyncio.current_task():
                 self._closing.add(task)
                 task.cancel()
         session, self._session = self._session, None
@@ -311,7 +306,7 @@ class Transport:
         :meth:`_judge` and :meth:`_failure`, only when there is one.
         """
         session = self._session
-        if session is None or self._closed:
+        if session is None:  # not opened yet, or closed (aclose() drops it)
             session = self._ensure_open()
         limiter = self._limiter
         assert limiter is not None
@@ -410,11 +405,8 @@ class Transport:
                 assert error is not None
                 if sink is not None:
                     _rewind(sink, mark)  # never leave a partial body behind
-                if self._closed:
-                    raise ClientClosedError(
-                        f"{method} {url} was stopped: the TogglClient was closed "
-                        "while the call was running"
-                    ) from None
+                if self._closed:  # a failure that raced aclose(): no retry on a closed session
+                    raise _stopped(method, url) from None
                 if isinstance(error, QuotaExceededError):
                     if blocked is None and (not retryable or attempts >= self.retry.max_attempts):
                         raise error
@@ -432,13 +424,8 @@ class Transport:
         except asyncio.CancelledError:
             if sink is not None:
                 _rewind(sink, mark)
-            if task in self._closing:
-                self._closing.discard(task)
-                if task.uncancel() == 0:
-                    raise ClientClosedError(
-                        f"{method} {url} was stopped: the TogglClient was closed "
-                        "while the call was running"
-                    ) from None
+            if task in self._closing and task.uncancel() == 0:  # aclose()'s, not the caller's
+                raise _stopped(method, url) from None
             raise
         finally:
             self._running.discard(task)
@@ -519,6 +506,12 @@ class Transport:
             )
         await asyncio.sleep(wait)
         return wait
+
+
+def _stopped(method: str, url: str) -> ClientClosedError:
+    return ClientClosedError(
+        f"{method} {url} was stopped: the TogglClient was closed while the call was running"
+    )
 
 
 def _rewind(sink: BinaryIO, mark: int) -> None:

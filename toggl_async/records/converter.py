@@ -149,14 +149,10 @@ def _make_record_hook(cls: type[Record]) -> Callable[[Any, Any], Record]:
 converter.register_structure_hook_factory(_is_record, _make_record_hook)
 converter.register_unstructure_hook_factory(_is_record, _make_record_unstructure)
 
-_hooks: dict[Any, Callable[[Any, Any], Any]] = {}
-
 
 def structure(data: Any, into: type[T], *, method: str = "", url: str = "") -> T:
     """Build ``into`` from parsed JSON, or raise :class:`DecodeError` saying what was wrong."""
-    hook = _hooks.get(into)
-    if hook is None:
-        hook = _hooks[into] = converter.get_structure_hook(into)
+    hook = converter.get_structure_hook(into)  # cattrs keeps it: a dict lookup after the first
     try:
         result: T = hook(data, into)
     except Exception as exc:  # a ShapeError names the field; anything else is a shape too
