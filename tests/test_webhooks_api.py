@@ -14,6 +14,7 @@ from toggl_async import (
     BadRequestError,
     ConfigurationError,
     ForbiddenError,
+    InsecureURLWarning,
     NotFoundError,
     RetryPolicy,
     ServerError,
@@ -310,7 +311,8 @@ async def test_base_url_setting_and_env(monkeypatch: pytest.MonkeyPatch) -> None
     async with TogglClient(api_token=TOKEN) as toggl:
         with aioresponses() as m:
             m.get("http://proxy.test/wh/status", payload={"status": "OK"})
-            assert (await toggl.webhooks.status()).status == "OK"
+            with pytest.warns(InsecureURLWarning, match="plain http:// to http://proxy.test/wh"):
+                assert (await toggl.webhooks.status()).status == "OK"
     with pytest.raises(ConfigurationError, match="webhooks_base_url"):
         TogglClient(api_token=TOKEN, webhooks_base_url="ftp://nope")
 
