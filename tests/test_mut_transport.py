@@ -34,9 +34,10 @@ from toggl_async import (
     RetryPolicy,
     ServerError,
     TogglClient,
+    TogglTimeoutError,
 )
 from toggl_async.auth import Api
-from toggl_async.transport import Request
+from toggl_async.transport import DEFAULT_USER_AGENT, Request
 
 from .helpers import FOCUS, TOKEN, TRACK, sent
 
@@ -520,3 +521,43 @@ async def test_closing_the_client_closes_its_session_and_connections() -> None:
         assert connections[0].is_closing()
     unclosed = [w for w in caught if issubclass(w.category, ResourceWarning)]
     assert unclosed == [], [str(w.message) for w in unclosed]
+
+
+@pytest.mark.parametrize("user_agent", [None, "my-sync-job/2.0"])
+async def test_each_call_carries_the_user_agent(user_agent: str | None) -> None:
+    seen: list[str | None] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("User-Agent"))
+        return web.json_response({})
+
+    kwargs = {} if user_agent is None else {"user_agent": user_agent}
+    async with serve(record) as base:
+        toggl = TogglClient(
+            api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never(), **kwargs
+        )
+        async with toggl:
+            await asyncio.wait_for(toggl.request("GET", "/me/x"), 10)
+    assert seen == [user_agent or DEFAULT_USER_AGENT]
+
+
+async def test_a_server_that_never_answers_is_a_timeout_after_timeout_seconds() -> None:
+    finish = asyncio.Event()
+
+    async def stalls(request: web.Request) -> web.Response:
+        await finish.wait()
+        return web.json_response({})
+
+    async with serve(stalls) as base:
+        toggl = TogglClient(
+            api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never(), timeout=0.3
+        )
+        try:
+            async with toggl:
+                with pytest.raises(TogglTimeoutError) as info:
+                    await asyncio.wait_for(toggl.request("GET", "/me/x"), 5)
+        finally:
+            finish.set()
+    assert str(info.value) == (
+        f"GET {base}/me/x did not complete within 0.3 s; raise timeout= or try again later"
+    )
