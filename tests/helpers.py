@@ -1,12 +1,15 @@
-"""Small helpers for aioresponses-based tests."""
+"""Small helpers for aioresponses-based tests, and a real loopback server for the rest."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from aioresponses import aioresponses
 from yarl import URL
 
@@ -32,6 +35,25 @@ def recorded_body(name: str, index: int = 0) -> Any:
 
 def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@asynccontextmanager
+async def serve(handler: Handler) -> AsyncIterator[str]:
+    """An HTTP server on a free loopback port answering every path with ``handler``; on
+    leaving, handlers still running (a stalled answer) are cancelled, not waited for."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, handler_cancellation=True)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
 
 
 def sent(mock: aioresponses, method: str, url: str) -> list[Any]:

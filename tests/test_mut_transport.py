@@ -15,7 +15,7 @@ import traceback
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
 import pytest
@@ -39,7 +39,7 @@ from toggl_async import (
 from toggl_async.auth import Api
 from toggl_async.transport import DEFAULT_USER_AGENT, Request
 
-from .helpers import FOCUS, TOKEN, TRACK, sent
+from .helpers import FOCUS, TOKEN, TRACK, sent, serve
 
 WEBHOOKS = "https://api.track.toggl.com/webhooks/api/v1"
 
@@ -136,23 +136,6 @@ async def test_a_missing_subscription_names_the_listing_it_was_looked_for_in(
 
 
 # -- bodies that arrive after their headers (streamed from a real socket) -------------------------
-
-
-@asynccontextmanager
-async def serve(
-    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
-) -> AsyncIterator[str]:
-    """An HTTP server on a free loopback port answering every path with ``handler``."""
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
 
 
 def streamed(status: int, *chunks: bytes) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -458,14 +441,14 @@ async def test_calls_are_not_kept_once_they_end(toggl: TogglClient) -> None:
     assert ended() is None
 
 
+async def _stalls(request: web.Request) -> web.Response:
+    """Never answers (the server cancels it on leaving)."""
+    await asyncio.sleep(60)
+    return web.json_response({})
+
+
 async def test_calls_ended_by_aclose_are_not_kept() -> None:
-    finish = asyncio.Event()
-
-    async def stalls(request: web.Request) -> web.Response:
-        await finish.wait()
-        return web.json_response({})
-
-    async with serve(stalls) as base:
+    async with serve(_stalls) as base:
         toggl = TogglClient(api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never())
         await toggl.__aenter__()
         calls = [asyncio.create_task(toggl.request("GET", "/me/x")) for _ in range(3)]
@@ -480,7 +463,6 @@ async def test_calls_ended_by_aclose_are_not_kept() -> None:
         del calls, results
         gc.collect()
         assert [ref() for ref in ended] == [None, None, None]
-        finish.set()
 
 
 async def test_the_callers_session_carries_the_calls() -> None:
@@ -531,7 +513,7 @@ async def test_each_call_carries_the_user_agent(user_agent: str | None) -> None:
         seen.append(request.headers.get("User-Agent"))
         return web.json_response({})
 
-    kwargs = {} if user_agent is None else {"user_agent": user_agent}
+    kwargs: dict[str, Any] = {} if user_agent is None else {"user_agent": user_agent}
     async with serve(record) as base:
         toggl = TogglClient(
             api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never(), **kwargs
@@ -542,22 +524,13 @@ async def test_each_call_carries_the_user_agent(user_agent: str | None) -> None:
 
 
 async def test_a_server_that_never_answers_is_a_timeout_after_timeout_seconds() -> None:
-    finish = asyncio.Event()
-
-    async def stalls(request: web.Request) -> web.Response:
-        await finish.wait()
-        return web.json_response({})
-
-    async with serve(stalls) as base:
+    async with serve(_stalls) as base:
         toggl = TogglClient(
             api_token=TOKEN, track_base_url=base, retry=RetryPolicy.never(), timeout=0.3
         )
-        try:
-            async with toggl:
-                with pytest.raises(TogglTimeoutError) as info:
-                    await asyncio.wait_for(toggl.request("GET", "/me/x"), 5)
-        finally:
-            finish.set()
+        async with toggl:
+            with pytest.raises(TogglTimeoutError) as info:
+                await asyncio.wait_for(toggl.request("GET", "/me/x"), 5)
     assert str(info.value) == (
         f"GET {base}/me/x did not complete within 0.3 s; raise timeout= or try again later"
     )

@@ -16,8 +16,7 @@ import traceback
 import tracemalloc
 import warnings
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -42,26 +41,9 @@ from toggl_async.auth import Api
 from toggl_async.limits import Slots, parse_quota
 from toggl_async.transport import Request
 
-from .helpers import TOKEN, TRACK, entry_body, me_body, project_body, sent
+from .helpers import TOKEN, TRACK, Handler, entry_body, me_body, project_body, sent, serve
 
 FAST = RetryPolicy(backoff_base=0.0, rate_limit_fallback=0.0)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@asynccontextmanager
-async def serve(handler: Handler) -> AsyncIterator[str]:
-    """An HTTP server on a free loopback port answering every path with ``handler``."""
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app, handler_cancellation=True)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
 
 
 def on(base: str, **kwargs: Any) -> TogglClient:
