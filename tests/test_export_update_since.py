@@ -63,12 +63,15 @@ async def _change(sandbox: Sandbox, rows: dict[str, list[dict[str, Any]]]) -> di
         await client.time_entries.update(own[0]["workspace_id"], own[0]["id"], description="Old")
         await client.time_entries.delete(own[1]["workspace_id"], own[1]["id"])
         await client.time_entries.update(own[2]["workspace_id"], own[2]["id"], start=moved)
-        backdated = await client.time_entries.create(
-            own[0]["workspace_id"],
-            start=datetime.now(UTC) - timedelta(days=50),
-            duration=900,
-            description="back-dated",
-        )
+        backdated, _ = [  # two, so that moved (changed) and new (inserted) differ in count
+            await client.time_entries.create(
+                own[0]["workspace_id"],
+                start=datetime.now(UTC) - timedelta(days=days),
+                duration=900,
+                description="back-dated",
+            )
+            for days in (50, 60)
+        ]
     other = next(e for e in _aged(entries, 1, RECHECK_DAYS - 1) if e["user_id"] != me)
     store = sandbox.account.time_entries
     row = store.row_by_id(other["id"])
@@ -123,8 +126,8 @@ async def test_an_update_through_since_listings_equals_a_fresh_export(
     assert record["objects"][renamed_in]["changed"] == 1
     own = record["own_changes"]
     assert own["deleted_ids"] == 1
-    # Edited in place and moved three days back; a back-dated one new; one deleted.
-    assert (own["applied"]["changed"], own["applied"]["inserted"]) == (2, 1)
+    # Edited in place and moved three days back; two back-dated ones new; one deleted.
+    assert (own["applied"]["changed"], own["applied"]["inserted"]) == (2, 2)
     assert own["applied"]["deleted"] == 1
     assert own["applied"]["tags_removed"] >= 1
     kinds = record["requests_by_kind"]
