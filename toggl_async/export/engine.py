@@ -736,33 +736,39 @@ class Exporter:
                             applied["tags_removed"] = applied.get("tags_removed", 0) + 1
                     start = str(values[at["start"]])
                     while pending and str(pending[0][0][at["start"]]) < start:
-                        rows += self._carried(pending.pop(0), applied, old_days)
-                    rows += self._carried(row, {}, {})
+                        rows += self._own_read_again(pending.pop(0), applied, old_days)
+                    rows += self._carried(row)
                     if len(rows) >= 5000:
                         self._write(unit, tbl, rows)
                         rows = []
                         self._commit()
                 for row in pending:
-                    rows += self._carried(row, applied, old_days)
+                    rows += self._own_read_again(row, applied, old_days)
             self._write(unit, tbl, rows)
             unit.done = True
             self.sink.finish(unit)
             self._commit()
 
-    def _carried(
-        self, row: Row, applied: dict[str, int], old_days: dict[int, date | None]
-    ) -> list[Row]:
+    def _carried(self, row: Row) -> list[Row]:
         """``row`` with its names joined, unless this run wrote its entry already."""
         assert self.seen is not None
         assert self.names is not None
         ident = row[0][0]
         if ident is not None and not self.seen.add("time_entries", ident):
             return []
-        if applied:  # an own entry read again by id: moved here, or new to the export
-            key = "changed" if ident in old_days else "inserted"
-            applied[key] = applied.get(key, 0) + 1
         self.names.join(row[0], table("time_entries").index)
         return [row]
+
+    def _own_read_again(
+        self, row: Row, applied: dict[str, int], old_days: dict[int, date | None]
+    ) -> list[Row]:
+        """An own entry read again by id, placed by its start: counted as changed when it
+        moved here from another day, as inserted when it is new to the export."""
+        carried = self._carried(row)
+        if carried:
+            key = "changed" if row[0][0] in old_days else "inserted"
+            applied[key] = applied.get(key, 0) + 1
+        return carried
 
     def _window(self, cutoff: date) -> dict[str, str | None]:
         """id -> ``at`` of the entries in the export's files that start on ``cutoff`` or later."""
