@@ -89,6 +89,12 @@ async def _change(sandbox: Sandbox, rows: dict[str, list[dict[str, Any]]]) -> di
     }
 
 
+async def _update_stopped_by_the_quota(sandbox: Sandbox, out: Path) -> None:
+    """An update that meets a spent quota raises (it does not wait for the reset)."""
+    with pytest.raises(QuotaExceededError):
+        await export_from(sandbox, out, update=True, recheck_days=RECHECK_DAYS, retry=STOP_ON_QUOTA)
+
+
 def _manifest(out: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((out / "manifest.json").read_bytes())
     return data
@@ -217,14 +223,7 @@ async def test_an_update_stopped_anywhere_leaves_the_export_and_a_rerun_finishes
     finished = data_bytes(out, "jsonl")
     await _change(toggl_sandbox, read_export(out, "jsonl"))
     toggl_sandbox.faults.quota = (allowed, 60.0)
-    with pytest.raises(QuotaExceededError):
-        await export_from(
-            toggl_sandbox,
-            out,
-            update=True,
-            recheck_days=RECHECK_DAYS,
-            retry=STOP_ON_QUOTA,
-        )
+    await _update_stopped_by_the_quota(toggl_sandbox, out)
     toggl_sandbox.faults.quota = None
     assert data_bytes(out, "jsonl") == finished
     await export_from(toggl_sandbox, out, update=True, recheck_days=RECHECK_DAYS)
@@ -244,14 +243,7 @@ async def test_a_spent_quota_on_a_since_listing_stops_the_update_rather_than_fal
     done = await _change(toggl_sandbox, read_export(out, "jsonl"))
     ws = done["project"]["workspace_id"]
     toggl_sandbox.faults.add("402-quota", path=f"/workspaces/{ws}/projects", retry_after=60)
-    with pytest.raises(QuotaExceededError):
-        await export_from(
-            toggl_sandbox,
-            out,
-            update=True,
-            recheck_days=RECHECK_DAYS,
-            retry=STOP_ON_QUOTA,
-        )
+    await _update_stopped_by_the_quota(toggl_sandbox, out)
     await export_from(toggl_sandbox, out, update=True, recheck_days=RECHECK_DAYS)
     [record] = _manifest(out)["updates"]
     assert record["objects"][f"projects/{ws}"]["listing"] == "since"
